@@ -1,0 +1,4 @@
+DROP TABLE vacancies;
+DROP TABLE applications;
+DROP SEQUENCE application_reference_seq;
+DROP TABLE employers;

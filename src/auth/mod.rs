@@ -1,0 +1,301 @@
+//! Bearer-token authentication and the permission helpers every handler calls first.
+//!
+//! Tokens are HS256 JWTs (the algorithm is pinned: a token that names another is refused) carrying
+//! `sub`, `role`, `employer_id` (employer users only), `exp`, `iat`, `iss` and `aud`; all but
+//! `employer_id` are required. Every decoding failure is the same 401, so a client learns nothing about
+//! why a forged token failed.
+
+use std::future::{Ready, ready};
+use std::time::Duration;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::config::JwtSettings;
+use crate::domain::{EmployerId, Role};
+use crate::error::ApiError;
+
+/// The claims of an sls-case token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employer_id: Option<Uuid>,
+    pub exp: u64,
+    pub iat: u64,
+    pub iss: String,
+    pub aud: String,
+}
+
+/// Keys and validation rules, built once at start-up and shared by every worker.
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MintError {
+    #[error("an employer token needs --employer-id")]
+    EmployerIdRequired,
+    #[error("only employer tokens carry an employer id")]
+    EmployerIdNotAllowed,
+    #[error("the {0} role cannot be put in a token")]
+    RoleNotMintable(Role),
+    #[error("the subject must not be empty")]
+    EmptySubject,
+    #[error(transparent)]
+    Jwt(#[from] jsonwebtoken::errors::Error),
+}
+
+impl JwtKeys {
+    pub fn new(secret: &SecretString, settings: &JwtSettings) -> Self {
+        let bytes = secret.expose_secret().as_bytes();
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = settings.leeway_secs;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        Self {
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
+            validation,
+            issuer: settings.issuer.clone(),
+            audience: settings.audience.clone(),
+        }
+    }
+
+    /// Issues a token for `sub` acting as `role`, valid for `ttl`.
+    pub fn mint(
+        &self,
+        sub: &str,
+        role: Role,
+        employer_id: Option<EmployerId>,
+        ttl: Duration,
+    ) -> Result<String, MintError> {
+        if sub.trim().is_empty() {
+            return Err(MintError::EmptySubject);
+        }
+        if !Role::TOKEN_ROLES.contains(&role) {
+            return Err(MintError::RoleNotMintable(role));
+        }
+        match (role, employer_id) {
+            (Role::Employer, None) => return Err(MintError::EmployerIdRequired),
+            (r, Some(_)) if r != Role::Employer => return Err(MintError::EmployerIdNotAllowed),
+            _ => {}
+        }
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = Claims {
+            sub: sub.to_owned(),
+            role,
+            employer_id: employer_id.map(|id| id.0),
+            iat: now,
+            exp: now + ttl.as_secs(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        };
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+    }
+
+    /// Checks a token and returns who it speaks for.
+    pub fn verify(&self, token: &str) -> Result<AuthUser, ApiError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|err| {
+            tracing::debug!(reason = %err, "bearer token refused");
+            ApiError::Unauthenticated
+        })?;
+        let claims = data.claims;
+        // A token's role and employer binding must be coherent, or it is not a token we issued.
+        let employer_id = match (claims.role, claims.employer_id) {
+            (Role::System, _) => return Err(ApiError::Unauthenticated),
+            (Role::Employer, Some(id)) => Some(EmployerId(id)),
+            (Role::Employer, None) => return Err(ApiError::Unauthenticated),
+            (_, Some(_)) => return Err(ApiError::Unauthenticated),
+            (_, None) => None,
+        };
+        if claims.sub.trim().is_empty() {
+            return Err(ApiError::Unauthenticated);
+        }
+        Ok(AuthUser {
+            sub: claims.sub,
+            role: claims.role,
+            employer_id,
+        })
+    }
+}
+
+/// The authenticated caller. Taking it as a handler argument makes the endpoint require a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthUser {
+    pub sub: String,
+    pub role: Role,
+    /// Set exactly when `role` is `Employer`.
+    pub employer_id: Option<EmployerId>,
+}
+
+impl AuthUser {
+    /// Refuses (403) unless the caller holds one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("The {} role may not do this.", self.role)))
+        }
+    }
+
+    /// The employer whose data this caller is confined to: `Some` for employer users, `None` for
+    /// roles that see every employer. Queries take this and filter on it, so another employer's
+    /// record is simply not found.
+    pub fn employer_scope(&self) -> Option<EmployerId> {
+        if self.role == Role::Employer { self.employer_id } else { None }
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let keys = req
+        .app_data::<web::Data<JwtKeys>>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("JwtKeys missing from app data")))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or(ApiError::Unauthenticated)?;
+    let value = value.to_str().map_err(|_| ApiError::Unauthenticated)?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or(ApiError::Unauthenticated)?;
+    keys.verify(token.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> JwtSettings {
+        JwtSettings {
+            secret: None,
+            issuer: "sls-case".into(),
+            audience: "sls-case-api".into(),
+            leeway_secs: 0,
+        }
+    }
+
+    fn keys() -> JwtKeys {
+        JwtKeys::new(&SecretString::from("x".repeat(32)), &settings())
+    }
+
+    fn encode(claims: &serde_json::Value, alg: Algorithm, secret: &str) -> String {
+        jsonwebtoken::encode(&Header::new(alg), claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+    }
+
+    fn claims(overrides: serde_json::Value) -> serde_json::Value {
+        let now = jsonwebtoken::get_current_timestamp();
+        let mut base = serde_json::json!({
+            "sub": "cw1", "role": "caseworker", "iat": now, "exp": now + 600,
+            "iss": "sls-case", "aud": "sls-case-api"
+        });
+        for (k, v) in overrides.as_object().unwrap() {
+            if v.is_null() {
+                base.as_object_mut().unwrap().remove(k);
+            } else {
+                base[k] = v.clone();
+            }
+        }
+        base
+    }
+
+    #[test]
+    fn minted_token_verifies_with_its_claims() {
+        let employer = EmployerId::new();
+        let token = keys().mint("emp1", Role::Employer, Some(employer), Duration::from_secs(60)).unwrap();
+        let user = keys().verify(&token).unwrap();
+        assert_eq!(user, AuthUser { sub: "emp1".into(), role: Role::Employer, employer_id: Some(employer) });
+        assert_eq!(user.employer_scope(), Some(employer));
+    }
+
+    #[test]
+    fn staff_token_has_no_employer_scope() {
+        let token = keys().mint("cw", Role::Caseworker, None, Duration::from_secs(60)).unwrap();
+        assert_eq!(keys().verify(&token).unwrap().employer_scope(), None);
+    }
+
+    #[test]
+    fn minting_refuses_incoherent_requests() {
+        let k = keys();
+        let ttl = Duration::from_secs(60);
+        assert!(matches!(k.mint("e", Role::Employer, None, ttl), Err(MintError::EmployerIdRequired)));
+        assert!(matches!(k.mint("c", Role::Caseworker, Some(EmployerId::new()), ttl), Err(MintError::EmployerIdNotAllowed)));
+        assert!(matches!(k.mint("s", Role::System, None, ttl), Err(MintError::RoleNotMintable(Role::System))));
+        assert!(matches!(k.mint(" ", Role::Admin, None, ttl), Err(MintError::EmptySubject)));
+    }
+
+    #[test]
+    fn refuses_expired_token() {
+        let now = jsonwebtoken::get_current_timestamp();
+        let token = encode(&claims(serde_json::json!({"exp": now - 5})), Algorithm::HS256, &"x".repeat(32));
+        assert!(keys().verify(&token).is_err());
+    }
+
+    #[test]
+    fn accepts_token_expired_within_the_leeway() {
+        let mut s = settings();
+        s.leeway_secs = 30;
+        let keys = JwtKeys::new(&SecretString::from("x".repeat(32)), &s);
+        let now = jsonwebtoken::get_current_timestamp();
+        let token = encode(&claims(serde_json::json!({"exp": now - 5})), Algorithm::HS256, &"x".repeat(32));
+        assert!(keys.verify(&token).is_ok());
+    }
+
+    #[test]
+    fn refuses_token_without_exp() {
+        let token = encode(&claims(serde_json::json!({"exp": null})), Algorithm::HS256, &"x".repeat(32));
+        assert!(keys().verify(&token).is_err());
+    }
+
+    #[test]
+    fn refuses_wrong_issuer_audience_secret_or_algorithm() {
+        let secret = "x".repeat(32);
+        let k = keys();
+        assert!(k.verify(&encode(&claims(serde_json::json!({"iss": "evil"})), Algorithm::HS256, &secret)).is_err());
+        assert!(k.verify(&encode(&claims(serde_json::json!({"aud": "other"})), Algorithm::HS256, &secret)).is_err());
+        assert!(k.verify(&encode(&claims(serde_json::json!({})), Algorithm::HS256, &"y".repeat(32))).is_err());
+        assert!(k.verify(&encode(&claims(serde_json::json!({})), Algorithm::HS512, &secret)).is_err());
+        assert!(k.verify(&encode(&claims(serde_json::json!({})), Algorithm::HS256, &secret)).is_ok());
+    }
+
+    #[test]
+    fn refuses_incoherent_role_and_employer_claims() {
+        let secret = "x".repeat(32);
+        let k = keys();
+        let id = Uuid::new_v4().to_string();
+        for bad in [
+            serde_json::json!({"role": "employer"}),
+            serde_json::json!({"role": "caseworker", "employer_id": id}),
+            serde_json::json!({"role": "system"}),
+            serde_json::json!({"role": "superuser"}),
+            serde_json::json!({"sub": ""}),
+        ] {
+            assert!(k.verify(&encode(&claims(bad.clone()), Algorithm::HS256, &secret)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn require_refuses_roles_not_listed() {
+        let user = AuthUser { sub: "a".into(), role: Role::Auditor, employer_id: None };
+        assert!(user.require(&[Role::Auditor, Role::Caseworker]).is_ok());
+        assert!(matches!(user.require(&[Role::Caseworker]), Err(ApiError::Forbidden(_))));
+    }
+}

@@ -1,0 +1,235 @@
+//! Settings, read once from environment variables with defaults that need no configuration on a
+//! developer's machine. The README has the same list as a table; keep the two in step.
+//!
+//! | variable | default |
+//! |---|---|
+//! | `DATABASE_URL` | unset: local PostgreSQL on 127.0.0.1:5432, else a private cluster under `SLS_DATA_DIR` |
+//! | `SLS_BIND` | `127.0.0.1:8080` |
+//! | `SLS_DATA_DIR` | `.sls-case` |
+//! | `SLS_JWT_SECRET` | unset: a random secret kept in `SLS_DATA_DIR/jwt-secret` |
+//! | `SLS_JWT_ISSUER` / `SLS_JWT_AUDIENCE` | `sls-case` / `sls-case-api` |
+//! | `SLS_JWT_LEEWAY_SECS` | `30` |
+//! | `SLS_DB_POOL_SIZE` | `8` |
+//! | `SLS_DB_TIMEOUT_SECS` | `5` |
+//! | `SLS_EMBEDDED_PG_PORT` | `54329` |
+//! | `SLS_MAX_BODY_BYTES` | `262144` |
+//! | `SLS_WORKERS` | number of CPUs |
+//! | `SLS_LOG_FORMAT` | `text` (or `json`) |
+//! | `RUST_LOG` | `info` |
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use secrecy::{ExposeSecret, SecretString};
+
+/// Everything the service is configured with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where PostgreSQL is; `None` means "find or start a local one" (see `embedded_pg`).
+    pub database_url: Option<SecretString>,
+    pub bind: SocketAddr,
+    /// Project-local state: the private PostgreSQL cluster and the development JWT secret.
+    pub data_dir: PathBuf,
+    pub jwt: JwtSettings,
+    pub pool: PoolSettings,
+    pub embedded_pg_port: u16,
+    pub max_body_bytes: usize,
+    pub workers: usize,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    /// `None`: use (or create) the development secret under the data directory.
+    pub secret: Option<SecretString>,
+    pub issuer: String,
+    pub audience: String,
+    /// Clock skew tolerated on `exp`/`iat`, in seconds: deliberate, small, and configurable.
+    pub leeway_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    pub max_size: usize,
+    /// How long a request waits for a connection, for a new connection, and for a recycle check.
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        match s {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            other => bail!("SLS_LOG_FORMAT must be `text` or `json`, not `{other}`"),
+        }
+    }
+}
+
+/// The shortest secret accepted for HS256: 32 bytes, the hash's own size.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        fn parse<T: FromStr>(lookup: &impl Fn(&str) -> Option<String>, key: &str, default: T) -> anyhow::Result<T>
+        where
+            T::Err: std::fmt::Display,
+        {
+            match lookup(key).filter(|v| !v.trim().is_empty()) {
+                None => Ok(default),
+                Some(raw) => raw.trim().parse().map_err(|e| anyhow::anyhow!("{key}={raw:?} is not valid: {e}")),
+            }
+        }
+        let secret = lookup("SLS_JWT_SECRET").filter(|s| !s.is_empty());
+        if let Some(secret) = &secret
+            && secret.len() < MIN_JWT_SECRET_BYTES
+        {
+            bail!("SLS_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes long");
+        }
+        let workers_default = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let settings = Self {
+            database_url: lookup("DATABASE_URL").filter(|s| !s.is_empty()).map(SecretString::from),
+            bind: parse(&lookup, "SLS_BIND", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            data_dir: parse(&lookup, "SLS_DATA_DIR", PathBuf::from(".sls-case"))?,
+            jwt: JwtSettings {
+                secret: secret.map(SecretString::from),
+                issuer: parse(&lookup, "SLS_JWT_ISSUER", "sls-case".to_owned())?,
+                audience: parse(&lookup, "SLS_JWT_AUDIENCE", "sls-case-api".to_owned())?,
+                leeway_secs: parse(&lookup, "SLS_JWT_LEEWAY_SECS", 30)?,
+            },
+            pool: PoolSettings {
+                max_size: parse(&lookup, "SLS_DB_POOL_SIZE", 8)?,
+                timeout: Duration::from_secs(parse(&lookup, "SLS_DB_TIMEOUT_SECS", 5)?),
+            },
+            embedded_pg_port: parse(&lookup, "SLS_EMBEDDED_PG_PORT", 54329)?,
+            max_body_bytes: parse(&lookup, "SLS_MAX_BODY_BYTES", 256 * 1024)?,
+            workers: parse(&lookup, "SLS_WORKERS", workers_default)?,
+            log_format: parse(&lookup, "SLS_LOG_FORMAT", LogFormat::Text)?,
+        };
+        if settings.pool.max_size == 0 {
+            bail!("SLS_DB_POOL_SIZE must be at least 1");
+        }
+        Ok(settings)
+    }
+
+    /// The JWT signing secret: the configured one, or the development secret kept under the data
+    /// directory (created on first use, readable only by its owner), so `serve` and `token` agree
+    /// without anyone choosing a secret, and no well-known secret ships in the code.
+    pub fn jwt_secret(&self) -> anyhow::Result<SecretString> {
+        if let Some(secret) = &self.jwt.secret {
+            return Ok(secret.clone());
+        }
+        let path = self.data_dir.join("jwt-secret");
+        if let Ok(existing) = std::fs::read_to_string(&path) {
+            let existing = existing.trim().to_owned();
+            if existing.len() >= MIN_JWT_SECRET_BYTES {
+                return Ok(SecretString::from(existing));
+            }
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating data directory {}", self.data_dir.display()))?;
+        let bytes: [u8; 32] = rand::random();
+        let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        write_private(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+        tracing::info!(path = %path.display(), "created a development JWT secret");
+        Ok(SecretString::from(secret))
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+/// Shows a database URL without its password, for logs and start-up messages.
+pub fn redact_url(url: &SecretString) -> String {
+    let raw = url.expose_secret();
+    match (raw.find("://"), raw.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &raw[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let masked = if userinfo.contains(':') { format!("{user}:***") } else { user.to_owned() };
+            format!("{}{}{}", &raw[..scheme_end + 3], masked, &raw[at..])
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|key| vars.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let s = settings(&[]).unwrap();
+        assert!(s.database_url.is_none());
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.jwt.leeway_secs, 30);
+        assert_eq!(s.pool.max_size, 8);
+        assert_eq!(s.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn short_jwt_secret_is_refused() {
+        let err = settings(&[("SLS_JWT_SECRET", "short")]).unwrap_err();
+        assert!(err.to_string().contains("at least 32 bytes"));
+    }
+
+    #[test]
+    fn unparseable_value_names_the_variable() {
+        let err = settings(&[("SLS_DB_POOL_SIZE", "many")]).unwrap_err();
+        assert!(err.to_string().contains("SLS_DB_POOL_SIZE"));
+    }
+
+    #[test]
+    fn zero_pool_size_is_refused() {
+        assert!(settings(&[("SLS_DB_POOL_SIZE", "0")]).is_err());
+    }
+
+    #[test]
+    fn redacted_url_hides_the_password_only() {
+        let url = SecretString::from("postgres://app:s3cret@db:5432/sls");
+        assert_eq!(redact_url(&url), "postgres://app:***@db:5432/sls");
+        let url = SecretString::from("postgres://postgres@127.0.0.1:5432/sls");
+        assert_eq!(redact_url(&url), "postgres://postgres@127.0.0.1:5432/sls");
+    }
+
+    #[test]
+    fn development_secret_is_created_once_and_reused() {
+        let dir = std::env::temp_dir().join(format!("sls-case-secret-{}", uuid::Uuid::new_v4()));
+        let s = settings(&[("SLS_DATA_DIR", dir.to_str().unwrap())]).unwrap();
+        let first = s.jwt_secret().unwrap();
+        let second = s.jwt_secret().unwrap();
+        assert_eq!(first.expose_secret(), second.expose_secret());
+        assert!(first.expose_secret().len() >= MIN_JWT_SECRET_BYTES);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

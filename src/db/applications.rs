@@ -1,0 +1,292 @@
+//! Applications and their vacancies.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::pagination::{Cursor, Page};
+use super::schema::{applications, vacancies};
+use crate::domain::application::{Application, DraftChanges, StoredVacancy};
+use crate::domain::{ApplicationId, ApplicationStatus, EmployerId, NewApplication, Vacancy, VacancyId};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = applications)]
+struct ApplicationRow {
+    id: Uuid,
+    reference: String,
+    employer_id: Uuid,
+    status: String,
+    justification: String,
+    version: i32,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    submitted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = vacancies)]
+struct VacancyRow {
+    id: Uuid,
+    application_id: Uuid,
+    post_title: String,
+    designated_category_code: Option<String>,
+    workers_requested: i32,
+    monthly_wage_hkd: i32,
+    normal_daily_hours: f64,
+    duties: String,
+    entry_requirements: Option<String>,
+    workplace_addresses: Vec<Option<String>>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = applications)]
+struct NewApplicationRow<'a> {
+    id: Uuid,
+    employer_id: Uuid,
+    justification: &'a str,
+    created_by: &'a str,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = vacancies)]
+struct NewVacancyRow<'a> {
+    id: Uuid,
+    application_id: Uuid,
+    position: i16,
+    post_title: &'a str,
+    designated_category_code: Option<&'a str>,
+    workers_requested: i32,
+    monthly_wage_hkd: i32,
+    normal_daily_hours: f64,
+    duties: &'a str,
+    entry_requirements: Option<&'a str>,
+    workplace_addresses: Vec<&'a str>,
+}
+
+impl From<VacancyRow> for StoredVacancy {
+    fn from(row: VacancyRow) -> Self {
+        Self {
+            id: VacancyId(row.id),
+            vacancy: Vacancy {
+                post_title: row.post_title,
+                designated_category_code: row.designated_category_code,
+                // The CHECK constraints keep these positive and small.
+                workers_requested: row.workers_requested.unsigned_abs(),
+                monthly_wage_hkd: row.monthly_wage_hkd.unsigned_abs(),
+                normal_daily_hours: row.normal_daily_hours,
+                duties: row.duties,
+                entry_requirements: row.entry_requirements,
+                workplace_addresses: row.workplace_addresses.into_iter().flatten().collect(),
+            },
+        }
+    }
+}
+
+fn assemble(row: ApplicationRow, vacancies: Vec<StoredVacancy>) -> QueryResult<Application> {
+    let status = row
+        .status
+        .parse::<ApplicationStatus>()
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+    Ok(Application {
+        id: ApplicationId(row.id),
+        reference: row.reference,
+        employer_id: EmployerId(row.employer_id),
+        status,
+        justification: row.justification,
+        version: row.version,
+        created_by: row.created_by,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        submitted_at: row.submitted_at,
+        vacancies,
+    })
+}
+
+async fn insert_vacancies(
+    conn: &mut AsyncPgConnection,
+    application_id: ApplicationId,
+    list: &[Vacancy],
+) -> QueryResult<()> {
+    let rows: Vec<NewVacancyRow<'_>> = list
+        .iter()
+        .enumerate()
+        .map(|(position, v)| NewVacancyRow {
+            id: Uuid::new_v4(),
+            application_id: application_id.0,
+            position: i16::try_from(position).unwrap_or(i16::MAX),
+            post_title: &v.post_title,
+            designated_category_code: v.designated_category_code.as_deref(),
+            workers_requested: i32::try_from(v.workers_requested).unwrap_or(i32::MAX),
+            monthly_wage_hkd: i32::try_from(v.monthly_wage_hkd).unwrap_or(i32::MAX),
+            normal_daily_hours: v.normal_daily_hours,
+            duties: &v.duties,
+            entry_requirements: v.entry_requirements.as_deref(),
+            workplace_addresses: v.workplace_addresses.iter().map(String::as_str).collect(),
+        })
+        .collect();
+    diesel::insert_into(vacancies::table).values(rows).execute(conn).await?;
+    Ok(())
+}
+
+async fn load_vacancies(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, Vec<StoredVacancy>>> {
+    let rows: Vec<VacancyRow> = vacancies::table
+        .filter(vacancies::application_id.eq_any(ids))
+        .order((vacancies::application_id, vacancies::position))
+        .select(VacancyRow::as_select())
+        .load(conn)
+        .await?;
+    let mut by_application: HashMap<Uuid, Vec<StoredVacancy>> = HashMap::new();
+    for row in rows {
+        by_application.entry(row.application_id).or_default().push(row.into());
+    }
+    Ok(by_application)
+}
+
+/// Stores a new draft with its vacancies.
+pub async fn insert(conn: &mut AsyncPgConnection, new: &NewApplication, created_by: &str) -> QueryResult<Application> {
+    let id = ApplicationId::new();
+    diesel::insert_into(applications::table)
+        .values(NewApplicationRow {
+            id: id.0,
+            employer_id: new.employer_id.0,
+            justification: &new.justification,
+            created_by,
+        })
+        .execute(conn)
+        .await?;
+    insert_vacancies(conn, id, &new.vacancies).await?;
+    get(conn, id, None).await
+}
+
+/// The case `id`, confined to the `scope` employer when there is one. One query shape for both, so it
+/// can also be locked (diesel cannot lock a boxed query).
+fn scoped(id: ApplicationId, scope: Option<EmployerId>) -> ScopedQuery {
+    let unscoped = scope.is_none();
+    let own = scope.map_or(Uuid::nil(), |s| s.0);
+    applications::table
+        .filter(applications::id.eq(id.0))
+        .filter(applications::employer_id.eq(own).or(unscoped.into_sql::<diesel::sql_types::Bool>()))
+}
+
+type ScopedQuery = diesel::dsl::Filter<
+    diesel::dsl::Filter<applications::table, diesel::dsl::Eq<applications::id, Uuid>>,
+    diesel::dsl::Or<diesel::dsl::Eq<applications::employer_id, Uuid>, diesel::dsl::AsExprOf<bool, diesel::sql_types::Bool>>,
+>;
+
+/// One application with its vacancies; `scope` confines an employer user to its own cases.
+pub async fn get(conn: &mut AsyncPgConnection, id: ApplicationId, scope: Option<EmployerId>) -> QueryResult<Application> {
+    let row = scoped(id, scope).select(ApplicationRow::as_select()).first(conn).await?;
+    let vacancies = load_vacancies(conn, &[row.id]).await?.remove(&row.id).unwrap_or_default();
+    assemble(row, vacancies)
+}
+
+/// Like [`get`], and locks the row until the transaction ends, so concurrent actions on one case
+/// are applied one after the other.
+pub async fn get_for_update(
+    conn: &mut AsyncPgConnection,
+    id: ApplicationId,
+    scope: Option<EmployerId>,
+) -> QueryResult<Application> {
+    let row = scoped(id, scope).select(ApplicationRow::as_select()).for_update().first(conn).await?;
+    let vacancies = load_vacancies(conn, &[row.id]).await?.remove(&row.id).unwrap_or_default();
+    assemble(row, vacancies)
+}
+
+/// What a staff list can be narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct ApplicationFilter {
+    pub status: Option<ApplicationStatus>,
+    pub employer_id: Option<EmployerId>,
+}
+
+/// Applications newest first, one page at a time.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    filter: &ApplicationFilter,
+    scope: Option<EmployerId>,
+    after: Option<Cursor>,
+    limit: usize,
+) -> QueryResult<Page<Application>> {
+    let mut query = applications::table.into_boxed();
+    if let Some(own) = scope {
+        query = query.filter(applications::employer_id.eq(own.0));
+    }
+    if let Some(employer) = filter.employer_id {
+        query = query.filter(applications::employer_id.eq(employer.0));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(applications::status.eq(status.as_str()));
+    }
+    if let Some(cursor) = after {
+        query = query.filter(
+            applications::created_at
+                .lt(cursor.created_at)
+                .or(applications::created_at.eq(cursor.created_at).and(applications::id.lt(cursor.id))),
+        );
+    }
+    let rows: Vec<ApplicationRow> = query
+        .select(ApplicationRow::as_select())
+        .order((applications::created_at.desc(), applications::id.desc()))
+        .limit(limit as i64 + 1)
+        .load(conn)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut vacancies = load_vacancies(conn, &ids).await?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let own = vacancies.remove(&row.id).unwrap_or_default();
+            assemble(row, own)
+        })
+        .collect::<QueryResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, limit, |a| Cursor { created_at: a.created_at, id: a.id.0 }))
+}
+
+/// Applies `changes` to a draft and bumps its version. The caller holds the row lock.
+pub async fn update_draft(
+    conn: &mut AsyncPgConnection,
+    id: ApplicationId,
+    changes: &DraftChanges,
+) -> QueryResult<Application> {
+    diesel::update(applications::table.filter(applications::id.eq(id.0)))
+        .set((
+            changes.justification.as_deref().map(|j| applications::justification.eq(j)),
+            applications::version.eq(applications::version + 1),
+            applications::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    if let Some(list) = &changes.vacancies {
+        diesel::delete(vacancies::table.filter(vacancies::application_id.eq(id.0))).execute(conn).await?;
+        insert_vacancies(conn, id, list).await?;
+    }
+    get(conn, id, None).await
+}
+
+/// Moves a case to `to` (as decided by the lifecycle) and bumps its version. The caller holds the
+/// row lock. `submitted_at` is stamped the first time a case leaves the draft status by submission.
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    id: ApplicationId,
+    to: ApplicationStatus,
+    stamp_submitted: bool,
+) -> QueryResult<Application> {
+    let submitted_at = stamp_submitted.then_some(applications::submitted_at.eq(diesel::dsl::now));
+    diesel::update(applications::table.filter(applications::id.eq(id.0)))
+        .set((
+            applications::status.eq(to.as_str()),
+            applications::version.eq(applications::version + 1),
+            applications::updated_at.eq(diesel::dsl::now),
+            submitted_at,
+        ))
+        .execute(conn)
+        .await?;
+    get(conn, id, None).await
+}

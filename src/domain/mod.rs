@@ -1,0 +1,17 @@
+//! The domain: plain types and pure rules of the ESLS casework.
+//!
+//! Nothing here knows about HTTP or SQL. The `http` layer parses wire DTOs into these types, and the
+//! `db` layer stores and loads them, so everything in this module can be tested without a server or a
+//! database.
+
+pub mod application;
+pub mod employer;
+pub mod ids;
+pub mod lifecycle;
+pub mod role;
+
+pub use application::{NewApplication, Vacancy};
+pub use employer::NewEmployer;
+pub use ids::{ApplicationId, EmployerId, VacancyId};
+pub use lifecycle::{ApplicationAction, ApplicationStatus, TransitionError, transition};
+pub use role::Role;

@@ -1,0 +1,107 @@
+//! The roles a principal can hold (api.md, "Authentication and roles").
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Who is acting. Every handler checks the role before it does anything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// An employer's user: acts only on its own employer's data.
+    Employer,
+    /// A Labour Department (Supplementary Labour Division) officer who processes cases.
+    Caseworker,
+    /// A senior officer who decides: approve, refuse, terminate, revoke.
+    Approver,
+    /// Read-only access to everything, including history.
+    Auditor,
+    /// Reference data, policy, wage tables, employer registration.
+    Admin,
+    /// The service itself (timers, scheduled jobs). Never carried by a token.
+    System,
+}
+
+impl Role {
+    /// The roles a bearer token may carry; `System` is reserved for the service's own jobs.
+    pub const TOKEN_ROLES: [Role; 5] = [
+        Role::Employer,
+        Role::Caseworker,
+        Role::Approver,
+        Role::Auditor,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Employer => "employer",
+            Role::Caseworker => "caseworker",
+            Role::Approver => "approver",
+            Role::Auditor => "auditor",
+            Role::Admin => "admin",
+            Role::System => "system",
+        }
+    }
+
+    /// Labour Department officers who work on cases.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Caseworker | Role::Approver)
+    }
+
+    /// Roles that may read any case: staff and auditors.
+    pub fn reads_all_cases(self) -> bool {
+        self.is_staff() || self == Role::Auditor
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown role `{0}`")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            Role::Employer,
+            Role::Caseworker,
+            Role::Approver,
+            Role::Auditor,
+            Role::Admin,
+            Role::System,
+        ]
+        .into_iter()
+        .find(|role| role.as_str() == s)
+        .ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_round_trips_through_its_name() {
+        for role in Role::TOKEN_ROLES.into_iter().chain([Role::System]) {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+    }
+
+    #[test]
+    fn unknown_role_name_is_rejected() {
+        assert_eq!("root".parse::<Role>(), Err(UnknownRole("root".into())));
+    }
+
+    #[test]
+    fn staff_are_caseworkers_and_approvers_only() {
+        let staff: Vec<Role> = Role::TOKEN_ROLES.into_iter().filter(|r| r.is_staff()).collect();
+        assert_eq!(staff, vec![Role::Caseworker, Role::Approver]);
+    }
+}

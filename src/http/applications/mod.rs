@@ -1,0 +1,204 @@
+//! Applications (cases): drafts with vacancies, their lifecycle actions and their history.
+
+mod actions;
+mod create;
+mod read;
+mod update;
+
+pub use actions::{submit_application, withdraw_application};
+pub use create::create_application;
+pub use read::{get_application, get_application_history, list_applications};
+pub use update::update_application;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::validate;
+use crate::db::audit::AuditEvent;
+use crate::domain::application::{Application, StoredVacancy};
+use crate::domain::lifecycle::available_actions;
+use crate::domain::{ApplicationAction, ApplicationStatus, Role, Vacancy};
+
+/// One post to fill.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VacancyRequest {
+    #[schema(example = "Chinese restaurant waiter")]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    pub post_title: String,
+    /// The designated job category this post falls in, if any (see `GET /v1/job-categories`).
+    #[schema(example = "WAITER")]
+    pub designated_category_code: Option<String>,
+    #[schema(example = 2, minimum = 1, maximum = 1000)]
+    #[validate(range(min = 1, max = 1000))]
+    pub workers_requested: u32,
+    /// Offered monthly wage in whole Hong Kong dollars.
+    #[schema(example = 17500, minimum = 1, maximum = 1000000)]
+    #[validate(range(min = 1, max = 1_000_000))]
+    pub monthly_wage_hkd: u32,
+    #[schema(example = 9.5)]
+    #[validate(custom(function = "validate::daily_hours"))]
+    pub normal_daily_hours: f64,
+    #[schema(example = "Serve customers, take orders, clear tables")]
+    #[validate(length(min = 1, max = 5000), custom(function = "validate::not_blank"))]
+    pub duties: String,
+    #[schema(example = "Primary education; 1 year of experience")]
+    #[validate(length(min = 1, max = 2000), custom(function = "validate::not_blank"))]
+    pub entry_requirements: Option<String>,
+    /// One or more workplaces.
+    #[schema(example = json!(["G/F, 8 Nathan Road, Tsim Sha Tsui"]))]
+    #[validate(length(min = 1, max = 20), custom(function = "validate::addresses"))]
+    pub workplace_addresses: Vec<String>,
+}
+
+impl From<VacancyRequest> for Vacancy {
+    fn from(v: VacancyRequest) -> Self {
+        Self {
+            post_title: v.post_title.trim().to_owned(),
+            designated_category_code: v.designated_category_code.map(|c| c.trim().to_owned()),
+            workers_requested: v.workers_requested,
+            monthly_wage_hkd: v.monthly_wage_hkd,
+            normal_daily_hours: v.normal_daily_hours,
+            duties: v.duties.trim().to_owned(),
+            entry_requirements: v.entry_requirements.map(|r| r.trim().to_owned()),
+            workplace_addresses: v.workplace_addresses.into_iter().map(|a| a.trim().to_owned()).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VacancyResponse {
+    pub id: Uuid,
+    pub post_title: String,
+    pub designated_category_code: Option<String>,
+    pub workers_requested: u32,
+    pub monthly_wage_hkd: u32,
+    pub normal_daily_hours: f64,
+    pub duties: String,
+    pub entry_requirements: Option<String>,
+    pub workplace_addresses: Vec<String>,
+}
+
+impl From<StoredVacancy> for VacancyResponse {
+    fn from(stored: StoredVacancy) -> Self {
+        let v = stored.vacancy;
+        Self {
+            id: stored.id.0,
+            post_title: v.post_title,
+            designated_category_code: v.designated_category_code,
+            workers_requested: v.workers_requested,
+            monthly_wage_hkd: v.monthly_wage_hkd,
+            normal_daily_hours: v.normal_daily_hours,
+            duties: v.duties,
+            entry_requirements: v.entry_requirements,
+            workplace_addresses: v.workplace_addresses,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApplicationResponse {
+    pub id: Uuid,
+    /// The case number people quote, e.g. `ESLS-2026-000042`.
+    #[schema(example = "ESLS-2026-000042")]
+    pub reference: String,
+    pub employer_id: Uuid,
+    #[schema(value_type = String, example = "DRAFT")]
+    pub status: ApplicationStatus,
+    /// The version; also sent as the `ETag` header. Send it back in `If-Match` to update.
+    pub version: i32,
+    pub justification: String,
+    pub vacancies: Vec<VacancyResponse>,
+    /// Workers requested across all vacancies.
+    pub workers_requested: u32,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// The actions the caller's role may take now (`POST .../actions/{action}`).
+    #[schema(value_type = Vec<String>, example = json!(["submit", "withdraw"]))]
+    pub available_actions: Vec<ApplicationAction>,
+}
+
+impl ApplicationResponse {
+    pub fn new(app: Application, viewer: Role) -> Self {
+        Self {
+            workers_requested: app.workers_requested(),
+            available_actions: available_actions(app.status, viewer),
+            id: app.id.0,
+            reference: app.reference,
+            employer_id: app.employer_id.0,
+            status: app.status,
+            version: app.version,
+            justification: app.justification,
+            vacancies: app.vacancies.into_iter().map(Into::into).collect(),
+            created_by: app.created_by,
+            created_at: app.created_at,
+            updated_at: app.updated_at,
+            submitted_at: app.submitted_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApplicationListResponse {
+    pub items: Vec<ApplicationResponse>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Who did something, as recorded in the audit trail.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ActorResponse {
+    pub sub: String,
+    pub role: String,
+    pub employer_id: Option<Uuid>,
+}
+
+/// One event of a case's history.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HistoryEventResponse {
+    pub id: Uuid,
+    /// Position in the audit trail (increasing).
+    pub seq: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: ActorResponse,
+    #[schema(example = "application.submit")]
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    /// The case before the change (absent on creation).
+    pub before: Option<serde_json::Value>,
+    /// The case after the change.
+    pub after: Option<serde_json::Value>,
+    pub comment: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl From<AuditEvent> for HistoryEventResponse {
+    fn from(e: AuditEvent) -> Self {
+        Self {
+            id: e.id,
+            seq: e.seq,
+            occurred_at: e.occurred_at,
+            actor: ActorResponse { sub: e.actor_sub, role: e.actor_role, employer_id: e.actor_employer_id },
+            action: e.action,
+            from_status: e.from_status,
+            to_status: e.to_status,
+            before: e.before,
+            after: e.after,
+            comment: e.comment,
+            request_id: e.request_id,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HistoryResponse {
+    pub application_id: Uuid,
+    /// Every event of the case, oldest first.
+    pub items: Vec<HistoryEventResponse>,
+}

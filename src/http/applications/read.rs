@@ -1,0 +1,116 @@
+use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{ApplicationListResponse, ApplicationResponse, HistoryResponse};
+use crate::auth::AuthUser;
+use crate::db::applications::{self, ApplicationFilter};
+use crate::db::{DbPool, audit};
+use crate::domain::{ApplicationId, ApplicationStatus, EmployerId, Role};
+use crate::error::{ApiError, Problem};
+use crate::http::employers::not_found;
+use crate::http::extract::{QueryParams, etag, if_none_match_hits, page_position};
+
+/// Who may read cases: staff and auditors all of them, employers their own.
+const CASE_READERS: [Role; 4] = [Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer];
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationListQuery {
+    /// Only applications in this status.
+    #[param(value_type = Option<String>, example = "SUBMITTED")]
+    pub status: Option<ApplicationStatus>,
+    /// Only this employer's applications (staff and auditors; an employer always sees only its own).
+    pub employer_id: Option<Uuid>,
+    /// Items per page (1 to 500, default 50).
+    #[validate(range(min = 1, max = 500))]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List applications, newest first, one page at a time.
+#[utoipa::path(tag = "applications", security(("bearer" = [])), params(ApplicationListQuery), responses(
+    (status = 200, body = ApplicationListResponse),
+    (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/applications")]
+pub async fn list_applications(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    query: QueryParams<ApplicationListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&CASE_READERS)?;
+    let query = query.0;
+    let (limit, cursor) = page_position(query.limit, query.cursor.as_deref())?;
+    let filter = ApplicationFilter { status: query.status, employer_id: query.employer_id.map(EmployerId) };
+    let mut conn = pool.get().await?;
+    let page = applications::list(&mut conn, &filter, user.employer_scope(), cursor, limit).await?;
+    Ok(HttpResponse::Ok().json(ApplicationListResponse {
+        items: page.items.into_iter().map(|a| ApplicationResponse::new(a, user.role)).collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    }))
+}
+
+/// One application with its vacancies and the actions the caller may take now.
+#[utoipa::path(tag = "applications", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")), responses(
+    (status = 200, body = ApplicationResponse, headers(("ETag" = String))),
+    (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
+    (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/applications/{id}")]
+pub async fn get_application(
+    user: AuthUser,
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&CASE_READERS)?;
+    let mut conn = pool.get().await?;
+    let application = applications::get(&mut conn, ApplicationId(id.into_inner()), user.employer_scope())
+        .await
+        .map_err(not_found("application"))?;
+    let tag = etag(application.version);
+    if if_none_match_hits(&req, application.version) {
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .json(ApplicationResponse::new(application, user.role)))
+}
+
+/// Every event of the case, oldest first: who did what, when, and the case before and after.
+#[utoipa::path(tag = "applications", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")), responses(
+    (status = 200, body = HistoryResponse),
+    (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/applications/{id}/history")]
+pub async fn get_application_history(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&CASE_READERS)?;
+    let id = ApplicationId(id.into_inner());
+    let mut conn = pool.get().await?;
+    // The scoped read doubles as the ownership check: another employer's case is not found.
+    applications::get(&mut conn, id, user.employer_scope()).await.map_err(not_found("application"))?;
+    let events = audit::for_application(&mut conn, id).await?;
+    Ok(HttpResponse::Ok().json(HistoryResponse {
+        application_id: id.0,
+        items: events.into_iter().map(Into::into).collect(),
+    }))
+}

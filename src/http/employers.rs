@@ -1,0 +1,206 @@
+//! Employers: registered by caseworkers or administrators; read by staff, auditors and the employer
+//! itself.
+
+use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::extract::{JsonBody, QueryParams, actor, etag, page_position};
+use super::validate;
+use crate::auth::AuthUser;
+use crate::db::audit::{self, Entity, NewAuditEvent};
+use crate::db::{DbPool, employers};
+use crate::domain::employer::Employer;
+use crate::domain::{EmployerId, NewEmployer, Role};
+use crate::error::{ApiError, Problem};
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEmployerRequest {
+    /// The 8 digits that head the Business Registration certificate number; unique.
+    #[schema(example = "12345678")]
+    #[validate(custom(function = "validate::business_registration_number"))]
+    pub business_registration_number: String,
+    #[schema(example = "Golden Harbour Restaurant Ltd")]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    pub name_en: String,
+    #[schema(example = "金港酒家有限公司")]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    pub name_zh: Option<String>,
+    #[schema(example = "1 Harbour Road, Wan Chai, Hong Kong")]
+    #[validate(length(min = 1, max = 500), custom(function = "validate::not_blank"))]
+    pub business_address: String,
+}
+
+impl From<CreateEmployerRequest> for NewEmployer {
+    fn from(req: CreateEmployerRequest) -> Self {
+        Self {
+            business_registration_number: req.business_registration_number,
+            name_en: req.name_en.trim().to_owned(),
+            name_zh: req.name_zh.map(|n| n.trim().to_owned()),
+            business_address: req.business_address.trim().to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EmployerResponse {
+    pub id: Uuid,
+    pub business_registration_number: String,
+    pub name_en: String,
+    pub name_zh: Option<String>,
+    pub business_address: String,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Employer> for EmployerResponse {
+    fn from(e: Employer) -> Self {
+        Self {
+            id: e.id.0,
+            business_registration_number: e.business_registration_number,
+            name_en: e.name_en,
+            name_zh: e.name_zh,
+            business_address: e.business_address,
+            version: e.version,
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EmployerListResponse {
+    pub items: Vec<EmployerResponse>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Page size and position, shared by every list.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// Items per page (1 to 500, default 50).
+    #[validate(range(min = 1, max = 500))]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Register an employer.
+#[utoipa::path(tag = "employers", security(("bearer" = [])), request_body = CreateEmployerRequest, responses(
+    (status = 201, body = EmployerResponse, headers(("ETag" = String), ("Location" = String))),
+    (status = 400, description = "Invalid field(s)", body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Only caseworkers and administrators register employers", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Business registration number already registered", body = Problem, content_type = "application/problem+json"),
+    (status = 413, body = Problem, content_type = "application/problem+json"),
+    (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/employers")]
+pub async fn create_employer(
+    user: AuthUser,
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Caseworker, Role::Admin])?;
+    let new: NewEmployer = body.parse::<CreateEmployerRequest>()?.into();
+    let actor = actor(&user, &req);
+    let mut conn = pool.get().await?;
+    let employer = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            {
+                let employer = employers::insert(conn, &new).await.map_err(|err| match ApiError::from(err) {
+                    ApiError::Conflict(_) => ApiError::Conflict(
+                        "An employer with this business registration number is already registered.".into(),
+                    ),
+                    other => other,
+                })?;
+                audit::append(
+                    conn,
+                    NewAuditEvent {
+                        actor: &actor,
+                        entity: Entity::Employer(employer.id),
+                        action: "employer.created".into(),
+                        from_status: None,
+                        to_status: None,
+                        before: None,
+                        after: Some(serde_json::to_value(&employer).map_err(anyhow::Error::from)?),
+                        comment: None,
+                    },
+                )
+                .await?;
+                Ok(employer)
+            }
+        })
+        .await?;
+    tracing::info!(employer.id = %employer.id, "employer registered");
+    Ok(HttpResponse::Created()
+        .insert_header((header::ETAG, etag(employer.version)))
+        .insert_header((header::LOCATION, format!("/v1/employers/{}", employer.id)))
+        .json(EmployerResponse::from(employer)))
+}
+
+/// List employers, newest first. An employer user sees only itself.
+#[utoipa::path(tag = "employers", security(("bearer" = [])), params(PageQuery), responses(
+    (status = 200, body = EmployerListResponse),
+    (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/employers")]
+pub async fn list_employers(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    query: QueryParams<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer])?;
+    let (limit, cursor) = page_position(query.0.limit, query.0.cursor.as_deref())?;
+    let mut conn = pool.get().await?;
+    let page = employers::list(&mut conn, user.employer_scope(), cursor, limit).await?;
+    Ok(HttpResponse::Ok().json(EmployerListResponse {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    }))
+}
+
+/// One employer. An employer user can read only its own record (another's is 404).
+#[utoipa::path(tag = "employers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id")), responses(
+    (status = 200, body = EmployerResponse, headers(("ETag" = String))),
+    (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/employers/{id}")]
+pub async fn get_employer(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer])?;
+    let mut conn = pool.get().await?;
+    let employer = employers::get(&mut conn, EmployerId(id.into_inner()), user.employer_scope())
+        .await
+        .map_err(not_found("employer"))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(employer.version)))
+        .json(EmployerResponse::from(employer)))
+}
+
+/// Maps diesel's `NotFound` to a 404 naming `what`; other errors as usual.
+pub fn not_found(what: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
+    move |err| match err {
+        diesel::result::Error::NotFound => ApiError::NotFound(what),
+        other => other.into(),
+    }
+}

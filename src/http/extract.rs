@@ -1,0 +1,407 @@
+//! Request parsing that turns every malformed input into a problem naming the field.
+//!
+//! actix's own `Json`/`Query` extractors answer with serde's raw messages. Here the body is read first
+//! (size and media type checked), and parsed only when the handler asks, *after* its role check, so a
+//! caller without the right role never learns anything from validation errors.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use tracing_actix_web::RequestId;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::auth::AuthUser;
+use crate::db::audit::Actor;
+use crate::db::pagination::Cursor;
+use crate::error::{ApiError, FieldError};
+
+/// Limits for request bodies, shared as app data.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    pub max_bytes: usize,
+}
+
+/// A JSON request body, read but not yet parsed. An empty body is kept as empty.
+#[derive(Debug)]
+pub struct JsonBody(Bytes);
+
+impl JsonBody {
+    /// Parses and validates the body as `T`.
+    pub fn parse<T: DeserializeOwned + Validate>(&self) -> Result<T, ApiError> {
+        if self.0.is_empty() {
+            return Err(ApiError::MalformedBody("The request body is empty; send a JSON object.".into()));
+        }
+        let value: T = deserialize_json(&self.0)?;
+        value.validate().map_err(|errors| ApiError::Validation(field_errors(&errors)))?;
+        Ok(value)
+    }
+
+    /// Parses and validates the body as `T`, or gives `T::default()` when no body was sent.
+    pub fn parse_or_default<T: DeserializeOwned + Validate + Default>(&self) -> Result<T, ApiError> {
+        if self.0.iter().all(u8::is_ascii_whitespace) {
+            return Ok(T::default());
+        }
+        self.parse()
+    }
+}
+
+impl FromRequest for JsonBody {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<web::Data<BodyLimits>>().map_or(256 * 1024, |l| l.max_bytes);
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let is_json = match req.mime_type() {
+            Ok(Some(mime)) => mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON),
+            _ => false,
+        };
+        let has_content_type = req.headers().contains_key(header::CONTENT_TYPE);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared_len.is_some_and(|len| len > limit) {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| ApiError::MalformedBody("The request body could not be read.".into()))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            // An empty body needs no media type (bodiless actions); anything else must say it is JSON.
+            if !body.is_empty() && !(is_json || (!has_content_type && body.iter().all(u8::is_ascii_whitespace))) {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            Ok(JsonBody(body.freeze()))
+        })
+    }
+}
+
+/// Query parameters, parsed and validated with each failing parameter named.
+#[derive(Debug)]
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned + Validate> FromRequest for QueryParams<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_query(req.query_string()).map(QueryParams))
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    let value: T = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        ApiError::Validation(vec![describe_data_error(&path, &err.into_inner().to_string())])
+    })?;
+    value.validate().map_err(|errors| ApiError::Validation(field_errors(&errors)))?;
+    Ok(value)
+}
+
+fn deserialize_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => ApiError::Validation(vec![describe_data_error(&path, &inner.to_string())]),
+            _ => ApiError::MalformedBody(format!(
+                "The request body is not valid JSON (line {}, column {}).",
+                inner.line(),
+                inner.column()
+            )),
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|_| ApiError::MalformedBody("The request body has trailing characters after the JSON value.".into()))?;
+    Ok(value)
+}
+
+/// Turns serde's message about one value into a field and a plain reason, without echoing the input.
+fn describe_data_error(path: &str, message: &str) -> FieldError {
+    // serde_json appends the position; the field path already says where.
+    let message = message.split(" at line ").next().unwrap_or(message);
+    let join = |name: &str| if path == "." || path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
+    let quoted = |s: &str| s.split('`').nth(1).map(str::to_owned);
+    let field = if path == "." { "body".to_owned() } else { path.to_owned() };
+
+    if message.starts_with("missing field") {
+        let name = quoted(message).unwrap_or_default();
+        return FieldError::new(join(&name), "is required");
+    }
+    if message.starts_with("unknown field") {
+        let name = quoted(message).unwrap_or_default();
+        return FieldError::new(join(&name), "is not a recognised field");
+    }
+    if message.starts_with("unknown variant") {
+        let allowed: Vec<&str> = message
+            .split("expected ")
+            .nth(1)
+            .map(|rest| rest.split('`').skip(1).step_by(2).collect())
+            .unwrap_or_default();
+        let reason = if allowed.is_empty() { "is not an allowed value".to_owned() } else { format!("must be one of {}", allowed.join(", ")) };
+        return FieldError::new(field, reason);
+    }
+    let expected = message.rsplit("expected ").next().unwrap_or_default();
+    let reason = if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        match expected {
+            e if e.starts_with('u') && e[1..].parse::<u8>().is_ok() => "must be a whole number, zero or more",
+            e if e.starts_with('i') && e[1..].parse::<u8>().is_ok() => "must be a whole number",
+            e if e.starts_with('f') && e[1..].parse::<u8>().is_ok() => "must be a number",
+            "a string" | "a borrowed string" => "must be a string",
+            "a boolean" => "must be true or false",
+            "a sequence" => "must be an array",
+            e if e.starts_with("struct") || e.starts_with("a map") => "must be an object",
+            e if e.contains("UUID") || e.contains("uuid") => "must be a UUID",
+            _ => "has the wrong type",
+        }
+    } else if message.contains("UUID") || message.contains("uuid") {
+        "must be a UUID"
+    } else if message.contains("premature end") || message.contains("input contains invalid characters") || message.contains("input is out of range") || message.contains("trailing input") {
+        "has an invalid format"
+    } else if message.contains("invalid digit") || message.contains("cannot parse integer") {
+        "must be a whole number"
+    } else if message.contains("invalid float") {
+        "must be a number"
+    } else if message.contains("invalid length") {
+        "has the wrong number of items"
+    } else {
+        "has an invalid value"
+    };
+    FieldError::new(field, reason)
+}
+
+/// Flattens validator's nested errors into `path: reason` pairs, sorted by path.
+pub fn field_errors(errors: &ValidationErrors) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    collect(errors, "", &mut out);
+    out.sort_by(|a, b| a.field.cmp(&b.field));
+    out
+}
+
+fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                out.extend(list.iter().map(|e| FieldError::new(path.clone(), reason(e))));
+            }
+            ValidationErrorsKind::Struct(inner) => collect(inner, &path, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect(inner, &format!("{path}[{index}]"), out);
+                }
+            }
+        }
+    }
+}
+
+fn reason(error: &validator::ValidationError) -> String {
+    if let Some(message) = &error.message {
+        return message.to_string();
+    }
+    let param = |name: &str| error.params.get(name).map(|v| v.to_string());
+    match error.code.as_ref() {
+        "length" => match (param("min"), param("max"), param("equal")) {
+            (_, _, Some(n)) => format!("must have exactly {n} characters or items"),
+            (Some(min), Some(max), _) => format!("must have between {min} and {max} characters or items"),
+            (Some(min), None, _) => format!("must have at least {min} characters or items"),
+            (None, Some(max), _) => format!("must have at most {max} characters or items"),
+            _ => "has the wrong length".to_owned(),
+        },
+        "range" => match (param("min"), param("max"), param("exclusive_min")) {
+            (_, Some(max), Some(xmin)) => format!("must be more than {xmin} and at most {max}"),
+            (Some(min), Some(max), _) => format!("must be between {min} and {max}"),
+            (Some(min), None, _) => format!("must be at least {min}"),
+            (None, Some(max), _) => format!("must be at most {max}"),
+            _ => "is out of range".to_owned(),
+        },
+        code => format!("is not valid ({code})"),
+    }
+}
+
+/// The audit actor for this request: who, in which role, for which employer, and the request id.
+pub fn actor(user: &AuthUser, req: &HttpRequest) -> Actor {
+    Actor {
+        sub: user.sub.clone(),
+        role: user.role,
+        employer_id: user.employer_id,
+        request_id: req.extensions().get::<RequestId>().map(ToString::to_string),
+    }
+}
+
+/// Items per page when the client does not say.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+
+/// The page size and start position from a list's `limit` and `cursor` query parameters.
+pub fn page_position(limit: Option<u32>, cursor: Option<&str>) -> Result<(usize, Option<Cursor>), ApiError> {
+    let cursor = cursor
+        .map(|raw| Cursor::decode(raw).map_err(|e| ApiError::field("cursor", e.to_string())))
+        .transpose()?;
+    Ok((limit.unwrap_or(DEFAULT_PAGE_SIZE) as usize, cursor))
+}
+
+/// The strong ETag of a version.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// The `If-Match` header, read before a transaction starts (the request itself cannot cross into it).
+#[derive(Debug, Clone, Default)]
+pub struct IfMatch(Option<String>);
+
+impl IfMatch {
+    pub fn from_request(req: &HttpRequest) -> Result<Self, ApiError> {
+        req.headers()
+            .get(header::IF_MATCH)
+            .map(|v| v.to_str().map(str::to_owned).map_err(|_| ApiError::field("If-Match", "must be an entity tag")))
+            .transpose()
+            .map(Self)
+    }
+
+    /// Checks the header against the current version; `required` makes a missing header a 428.
+    pub fn check(&self, current_version: i32, required: bool) -> Result<(), ApiError> {
+        let current = etag(current_version);
+        let Some(value) = &self.0 else {
+            return if required { Err(ApiError::PreconditionRequired) } else { Ok(()) };
+        };
+        // Strong comparison (RFC 9110 §13.1.1): a weak tag never matches.
+        let matches = value.split(',').map(str::trim).any(|tag| tag == "*" || tag == current);
+        if matches { Ok(()) } else { Err(ApiError::PreconditionFailed { current_etag: current }) }
+    }
+}
+
+/// True when `If-None-Match` already names the current version (the client's copy is fresh).
+pub fn if_none_match_hits(req: &HttpRequest, current_version: i32) -> bool {
+    let current = etag(current_version);
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == current))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, Validate)]
+    #[serde(deny_unknown_fields)]
+    struct Inner {
+        #[validate(range(min = 1, max = 10))]
+        n: u32,
+    }
+
+    #[derive(Debug, Deserialize, Validate)]
+    #[serde(deny_unknown_fields)]
+    struct Outer {
+        #[validate(length(min = 1, max = 3))]
+        name: String,
+        #[validate(nested)]
+        items: Vec<Inner>,
+    }
+
+    fn body_error(json: &str) -> ApiError {
+        JsonBody(Bytes::from(json.to_owned())).parse::<Outer>().unwrap_err()
+    }
+
+    fn fields(err: ApiError) -> Vec<FieldError> {
+        match err {
+            ApiError::Validation(errors) => errors,
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn missing_field_is_named_with_its_path() {
+        let errors = fields(body_error(r#"{"name":"a","items":[{}]}"#));
+        assert_eq!(errors, vec![FieldError::new("items[0].n", "is required")]);
+    }
+
+    #[test]
+    fn wrong_type_is_named_without_echoing_the_value() {
+        let errors = fields(body_error(r#"{"name":"a","items":[{"n":"secret-value"}]}"#));
+        assert_eq!(errors, vec![FieldError::new("items[0].n", "must be a whole number, zero or more")]);
+    }
+
+    #[test]
+    fn negative_number_for_unsigned_field_is_named() {
+        let errors = fields(body_error(r#"{"name":"a","items":[{"n":-1}]}"#));
+        assert_eq!(errors[0].field, "items[0].n");
+    }
+
+    #[test]
+    fn unknown_field_is_refused_by_name() {
+        let errors = fields(body_error(r#"{"name":"a","items":[],"extra":1}"#));
+        assert_eq!(errors, vec![FieldError::new("extra", "is not a recognised field")]);
+    }
+
+    #[test]
+    fn every_failing_nested_field_is_listed() {
+        let errors = fields(body_error(r#"{"name":"abcd","items":[{"n":0},{"n":5},{"n":11}]}"#));
+        let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(names, vec!["items[0].n", "items[2].n", "name"]);
+        assert_eq!(errors[0].reason, "must be between 1 and 10");
+    }
+
+    #[test]
+    fn broken_json_is_a_malformed_body_not_a_field_error() {
+        assert!(matches!(body_error(r#"{"name": "#), ApiError::MalformedBody(_)));
+        assert!(matches!(body_error(r#"{"name":"a","items":[]} trailing"#), ApiError::MalformedBody(_)));
+    }
+
+    #[test]
+    fn empty_body_is_default_only_where_allowed() {
+        #[derive(Debug, Default, Deserialize, Validate)]
+        struct Opt {
+            comment: Option<String>,
+        }
+        assert!(JsonBody(Bytes::new()).parse_or_default::<Opt>().unwrap().comment.is_none());
+        assert!(matches!(JsonBody(Bytes::new()).parse::<Opt>(), Err(ApiError::MalformedBody(_))));
+    }
+
+    #[test]
+    fn if_match_compares_strongly_and_accepts_lists_and_star() {
+        let header = |v: &str| IfMatch(Some(v.to_owned()));
+        assert!(header("\"3\"").check(3, true).is_ok());
+        assert!(header("\"1\", \"3\"").check(3, true).is_ok());
+        assert!(header("*").check(3, true).is_ok());
+        assert!(matches!(header("W/\"3\"").check(3, true), Err(ApiError::PreconditionFailed { .. })));
+        assert!(matches!(header("\"2\"").check(3, true), Err(ApiError::PreconditionFailed { .. })));
+        assert!(matches!(IfMatch(None).check(3, true), Err(ApiError::PreconditionRequired)));
+        assert!(IfMatch(None).check(3, false).is_ok());
+    }
+
+    #[derive(Debug, Deserialize, Validate)]
+    struct Query {
+        #[validate(range(min = 1, max = 500))]
+        limit: Option<u32>,
+        id: Option<uuid::Uuid>,
+    }
+
+    #[test]
+    fn bad_query_parameter_is_named() {
+        let errors = fields(parse_query::<Query>("limit=ten").unwrap_err());
+        assert_eq!(errors, vec![FieldError::new("limit", "must be a whole number")]);
+        let errors = fields(parse_query::<Query>("limit=0").unwrap_err());
+        assert_eq!(errors, vec![FieldError::new("limit", "must be between 1 and 500")]);
+        let errors = fields(parse_query::<Query>("id=nope").unwrap_err());
+        assert_eq!(errors, vec![FieldError::new("id", "must be a UUID")]);
+        assert_eq!(parse_query::<Query>("limit=5").unwrap().limit, Some(5));
+    }
+}

@@ -1,0 +1,75 @@
+//! Custom field checks for `validator` derives (shape only; scheme rules live in the domain).
+
+use std::borrow::Cow;
+
+use validator::ValidationError;
+
+fn error(code: &'static str, message: &'static str) -> ValidationError {
+    ValidationError::new(code).with_message(Cow::Borrowed(message))
+}
+
+/// Text that is not only whitespace.
+pub fn not_blank(value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() { Err(error("blank", "must not be blank")) } else { Ok(()) }
+}
+
+/// A Hong Kong Business Registration number: the 8 digits that head the BR certificate number.
+pub fn business_registration_number(value: &str) -> Result<(), ValidationError> {
+    if value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(error("business_registration_number", "must be the 8 digits of a Business Registration number"))
+    }
+}
+
+/// Every workplace address present and of a sane length.
+pub fn addresses(values: &[String]) -> Result<(), ValidationError> {
+    if values.iter().any(|a| a.trim().is_empty() || a.chars().count() > 500) {
+        Err(error("address", "each address must be 1 to 500 characters and not blank"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Normal daily hours: more than 0 and at most 24.
+pub fn daily_hours(value: f64) -> Result<(), ValidationError> {
+    if value.is_finite() && value > 0.0 && value <= 24.0 {
+        Ok(())
+    } else {
+        Err(error("hours", "must be more than 0 and at most 24"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn business_registration_number_needs_exactly_eight_digits() {
+        assert!(business_registration_number("12345678").is_ok());
+        for bad in ["1234567", "123456789", "1234567a", "", "１２３４５６７８"] {
+            assert!(business_registration_number(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn blank_text_is_refused() {
+        assert!(not_blank("  \t").is_err());
+        assert!(not_blank(" a ").is_ok());
+    }
+
+    #[test]
+    fn daily_hours_bounds() {
+        assert!(daily_hours(0.0).is_err());
+        assert!(daily_hours(0.5).is_ok());
+        assert!(daily_hours(24.0).is_ok());
+        assert!(daily_hours(24.01).is_err());
+        assert!(daily_hours(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn addresses_must_each_be_present() {
+        assert!(addresses(&["1 Queen's Road".into()]).is_ok());
+        assert!(addresses(&["ok".into(), " ".into()]).is_err());
+    }
+}

@@ -1,0 +1,39 @@
+//! The OpenAPI 3.1 document. Paths are collected from the `.service(...)` registrations in
+//! `startup::build_app`; this adds the document's metadata, the bearer scheme and shared schemas.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{FieldError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "sls-case",
+        description = "Case management for Hong Kong's Enhanced Supplementary Labour Scheme (ESLS): \
+            employers, applications with vacancies, their lifecycle and audit trail.\n\n\
+            Every error is an RFC 9457 `application/problem+json` document with a stable `type` \
+            (see docs/errors.md). Authenticate with a bearer JWT (`sls-case token --role ROLE`).",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "operations", description = "Health, readiness and metrics"),
+        (name = "reference data", description = "Designated job categories"),
+        (name = "employers", description = "Applicant companies"),
+        (name = "applications", description = "Cases: drafts, vacancies, lifecycle actions and history"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.bearer_format = Some("JWT".into());
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}

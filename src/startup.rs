@@ -1,0 +1,124 @@
+//! Wiring: the pool, the app (shared by `serve` and the tests), and the HTTP server.
+
+use std::net::TcpListener;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::ErrorHandlers;
+use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use futures_util::FutureExt;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::JwtKeys;
+use crate::db::DbPool;
+use crate::http::extract::BodyLimits;
+use crate::http::ops::ExpectedSchema;
+use crate::http::{self, applications, employers, job_categories, ops};
+use crate::openapi::ApiDoc;
+use crate::telemetry::RequestSpan;
+
+/// Everything the handlers share. Built once, before `HttpServer::new`, and cloned into each worker.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: web::Data<DbPool>,
+    pub jwt: web::Data<JwtKeys>,
+    pub limits: web::Data<BodyLimits>,
+    pub expected_schema: web::Data<ExpectedSchema>,
+    pub metrics: PrometheusMetrics,
+}
+
+impl AppState {
+    pub fn new(pool: DbPool, jwt: JwtKeys, max_body_bytes: usize) -> anyhow::Result<Self> {
+        let metrics = PrometheusMetricsBuilder::new("sls_case")
+            .mask_unmatched_patterns("UNMATCHED")
+            .build()
+            .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
+        Ok(Self {
+            pool: web::Data::new(pool),
+            jwt: web::Data::new(jwt),
+            limits: web::Data::new(BodyLimits { max_bytes: max_body_bytes }),
+            expected_schema: web::Data::new(ExpectedSchema(crate::db::latest_migration_version())),
+            metrics,
+        })
+    }
+}
+
+static REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application: routes, OpenAPI, docs, error shaping, metrics and request logging.
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(ops::get_health)
+        .service(ops::get_readiness)
+        .service(ops::get_metrics)
+        .service(
+            scope("/v1")
+                .service(job_categories::list_job_categories)
+                .service(employers::create_employer)
+                .service(employers::list_employers)
+                .service(employers::get_employer)
+                .service(applications::create_application)
+                .service(applications::list_applications)
+                .service(applications::get_application)
+                .service(applications::update_application)
+                .service(applications::submit_application)
+                .service(applications::withdraw_application)
+                .service(applications::get_application_history),
+        )
+        .split_for_parts();
+
+    app.app_data(state.pool.clone())
+        .app_data(state.jwt.clone())
+        .app_data(state.limits.clone())
+        .app_data(state.expected_schema.clone())
+        .app_data(web::Data::new(state.metrics.registry.clone()))
+        .configure(http::extractor_configs)
+        .route("/docs", web::get().to(redirect_to_docs))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .default_service(web::to(http::route_not_found))
+        .wrap(ErrorHandlers::new().default_handler(http::problem_for_foreign_error))
+        .wrap(state.metrics.clone())
+        // Echo the request id so a client can quote it; the audit trail records the same id.
+        .wrap_fn(|req, srv| {
+            let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+            actix_web::dev::Service::call(srv, req).map(move |res| {
+                res.map(|mut res| {
+                    if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                        res.headers_mut().insert(REQUEST_ID_HEADER.clone(), value);
+                    }
+                    res
+                })
+            })
+        })
+        .wrap(TracingLogger::<RequestSpan>::new())
+}
+
+async fn redirect_to_docs() -> HttpResponse {
+    HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+}
+
+/// Starts the HTTP server on `listener` with `workers` worker threads.
+pub fn run(listener: TcpListener, state: AppState, workers: usize) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || build_app(state.clone()))
+        .workers(workers.max(1))
+        .listen(listener)?
+        .run();
+    Ok(server)
+}
