@@ -13,7 +13,9 @@ fn main() {
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
         file.hash(&mut hasher);
-        std::fs::read(file).expect("migration file is readable").hash(&mut hasher);
+        std::fs::read(file)
+            .expect("migration file is readable")
+            .hash(&mut hasher);
     }
     println!("cargo:rustc-env=SLS_MIGRATIONS_FINGERPRINT={:016x}", hasher.finish());
 }

@@ -92,7 +92,10 @@ impl Settings {
         {
             match lookup(key).filter(|v| !v.trim().is_empty()) {
                 None => Ok(default),
-                Some(raw) => raw.trim().parse().map_err(|e| anyhow::anyhow!("{key}={raw:?} is not valid: {e}")),
+                Some(raw) => raw
+                    .trim()
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("{key}={raw:?} is not valid: {e}")),
             }
         }
         let secret = lookup("SLS_JWT_SECRET").filter(|s| !s.is_empty());
@@ -155,7 +158,12 @@ impl Settings {
 fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(contents.as_bytes())
 }
 
@@ -171,7 +179,11 @@ pub fn redact_url(url: &SecretString) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let userinfo = &raw[scheme_end + 3..at];
             let user = userinfo.split(':').next().unwrap_or_default();
-            let masked = if userinfo.contains(':') { format!("{user}:***") } else { user.to_owned() };
+            let masked = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_owned()
+            };
             format!("{}{}{}", &raw[..scheme_end + 3], masked, &raw[at..])
         }
         _ => raw.to_owned(),

@@ -33,16 +33,25 @@ const LOCAL_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 /// Finds or starts the database described in the module docs.
 pub fn resolve(settings: &Settings) -> anyhow::Result<ResolvedDatabase> {
     if let Some(url) = &settings.database_url {
-        return Ok(ResolvedDatabase { url: url.clone(), private_cluster: None });
+        return Ok(ResolvedDatabase {
+            url: url.clone(),
+            private_cluster: None,
+        });
     }
     if let Ok(url) = ensure_database(LOCAL_SERVER) {
         tracing::info!("no DATABASE_URL: using the local PostgreSQL on 127.0.0.1:5432");
-        return Ok(ResolvedDatabase { url, private_cluster: None });
+        return Ok(ResolvedDatabase {
+            url,
+            private_cluster: None,
+        });
     }
     let cluster = PrivateCluster::start(settings)?;
     let server = format!("postgres://postgres@127.0.0.1:{}", settings.embedded_pg_port);
     let url = ensure_database(&server).context("connecting to the private cluster")?;
-    Ok(ResolvedDatabase { url, private_cluster: cluster })
+    Ok(ResolvedDatabase {
+        url,
+        private_cluster: cluster,
+    })
 }
 
 /// Connects to `server`'s maintenance database, creates `sls_case` if missing, returns its URL.
@@ -73,17 +82,31 @@ impl PrivateCluster {
         )?;
         std::fs::create_dir_all(&settings.data_dir)?;
         let data_dir = std::fs::canonicalize(&settings.data_dir)?.join("pg");
-        let cluster = Self { data_dir, bin_dir, as_postgres_user: running_as_root() };
+        let cluster = Self {
+            data_dir,
+            bin_dir,
+            as_postgres_user: running_as_root(),
+        };
 
         if !cluster.data_dir.join("PG_VERSION").exists() {
             std::fs::create_dir_all(&cluster.data_dir)?;
             if cluster.as_postgres_user {
-                run(Command::new("chown").arg("-R").arg("postgres:postgres").arg(&cluster.data_dir))?;
+                run(Command::new("chown")
+                    .arg("-R")
+                    .arg("postgres:postgres")
+                    .arg(&cluster.data_dir))?;
             }
             tracing::info!(dir = %cluster.data_dir.display(), "initialising a private PostgreSQL cluster");
-            cluster.run_tool("initdb", &["-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "-D"], Some(&cluster.data_dir))?;
+            cluster.run_tool(
+                "initdb",
+                &["-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "-D"],
+                Some(&cluster.data_dir),
+            )?;
         }
-        if cluster.run_tool("pg_ctl", &["status", "-D"], Some(&cluster.data_dir)).is_ok() {
+        if cluster
+            .run_tool("pg_ctl", &["status", "-D"], Some(&cluster.data_dir))
+            .is_ok()
+        {
             tracing::info!("private PostgreSQL cluster already running");
             return Ok(None);
         }
@@ -94,7 +117,17 @@ impl PrivateCluster {
         let log = cluster.data_dir.join("server.log");
         cluster.run_tool(
             "pg_ctl",
-            &["start", "-w", "-t", "60", "-o", &options, "-l", &log.to_string_lossy(), "-D"],
+            &[
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                &options,
+                "-l",
+                &log.to_string_lossy(),
+                "-D",
+            ],
             Some(&cluster.data_dir),
         )?;
         tracing::info!(port = settings.embedded_pg_port, dir = %cluster.data_dir.display(), "started a private PostgreSQL cluster");
@@ -155,7 +188,10 @@ fn find_server_binaries() -> Option<PathBuf> {
         .filter(|dir| has_tools(dir))
         .collect();
     versioned.sort_by_key(|dir| {
-        dir.parent().and_then(|v| v.file_name()).and_then(|v| v.to_str()).and_then(|v| v.parse::<u32>().ok())
+        dir.parent()
+            .and_then(|v| v.file_name())
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.parse::<u32>().ok())
     });
     if let Some(newest) = versioned.pop() {
         return Some(newest);
@@ -179,7 +215,9 @@ pub fn describe(db: &ResolvedDatabase) -> String {
 
 impl std::fmt::Debug for ResolvedDatabase {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResolvedDatabase").field("url", &crate::config::redact_url(&self.url)).finish()
+        f.debug_struct("ResolvedDatabase")
+            .field("url", &crate::config::redact_url(&self.url))
+            .finish()
     }
 }
 

@@ -221,9 +221,7 @@ impl ResponseError for ApiError {
         match self {
             Self::Validation(_) | Self::MalformedBody(_) => StatusCode::BAD_REQUEST,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) | Self::Transition(TransitionError::RoleNotPermitted { .. }) => {
-                StatusCode::FORBIDDEN
-            }
+            Self::Forbidden(_) | Self::Transition(TransitionError::RoleNotPermitted { .. }) => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_)
             | Self::ConcurrentUpdate
@@ -288,9 +286,10 @@ impl From<diesel::result::Error> for ApiError {
             Error::NotFound => Self::NotFound("resource"),
             Error::DatabaseError(Kind::SerializationFailure, _) => Self::ConcurrentUpdate,
             Error::DatabaseError(Kind::ClosedConnection, info) => Self::Unavailable(info.message().to_owned()),
-            Error::DatabaseError(Kind::UniqueViolation, info) => {
-                Self::Conflict(format!("A record with the same key already exists ({}).", info.constraint_name().unwrap_or("unique key")))
-            }
+            Error::DatabaseError(Kind::UniqueViolation, info) => Self::Conflict(format!(
+                "A record with the same key already exists ({}).",
+                info.constraint_name().unwrap_or("unique key")
+            )),
             other => Self::Internal(anyhow::Error::new(other)),
         }
     }
@@ -345,7 +344,10 @@ mod tests {
 
     #[test]
     fn diesel_not_found_and_serialization_failure_map_to_404_and_409() {
-        assert_eq!(ApiError::from(diesel::result::Error::NotFound).status_code(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            ApiError::from(diesel::result::Error::NotFound).status_code(),
+            StatusCode::NOT_FOUND
+        );
         let serialization = diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::SerializationFailure,
             Box::new(String::from("could not serialize access")),

@@ -55,13 +55,22 @@ fn main() -> ExitCode {
         Command::Migrate => {
             sls_case::telemetry::init(settings.log_format, "info");
             sls_case::migrate(&settings).map(|applied| {
-                println!("applied {} migration(s){}", applied.len(), if applied.is_empty() { "" } else { ":" });
+                println!(
+                    "applied {} migration(s){}",
+                    applied.len(),
+                    if applied.is_empty() { "" } else { ":" }
+                );
                 for version in applied {
                     println!("  {version}");
                 }
             })
         }
-        Command::Token { role, employer_id, sub, ttl } => {
+        Command::Token {
+            role,
+            employer_id,
+            sub,
+            ttl,
+        } => {
             sls_case::telemetry::init(settings.log_format, "warn");
             settings.jwt_secret().and_then(|secret| {
                 let keys = JwtKeys::new(&secret, &settings.jwt);

@@ -41,7 +41,9 @@ impl AppState {
         Ok(Self {
             pool: web::Data::new(pool),
             jwt: web::Data::new(jwt),
-            limits: web::Data::new(BodyLimits { max_bytes: max_body_bytes }),
+            limits: web::Data::new(BodyLimits {
+                max_bytes: max_body_bytes,
+            }),
             expected_schema: web::Data::new(ExpectedSchema(crate::db::latest_migration_version())),
             metrics,
         })
@@ -111,7 +113,9 @@ pub fn build_app(
 }
 
 async fn redirect_to_docs() -> HttpResponse {
-    HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
 }
 
 /// Starts the HTTP server on `listener` with `workers` worker threads.

@@ -29,7 +29,11 @@ pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        let request_id = request.extensions().get::<RequestId>().map(ToString::to_string).unwrap_or_default();
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         let route = request.match_pattern().unwrap_or_else(|| "UNMATCHED".to_owned());
         tracing::info_span!(
             "request",

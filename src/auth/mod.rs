@@ -102,7 +102,11 @@ impl JwtKeys {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
         };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     /// Checks a token and returns who it speaks for.
@@ -154,7 +158,11 @@ impl AuthUser {
     /// roles that see every employer. Queries take this and filter on it, so another employer's
     /// record is simply not found.
     pub fn employer_scope(&self) -> Option<EmployerId> {
-        if self.role == Role::Employer { self.employer_id } else { None }
+        if self.role == Role::Employer {
+            self.employer_id
+        } else {
+            None
+        }
     }
 }
 
@@ -171,7 +179,10 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     let keys = req
         .app_data::<web::Data<JwtKeys>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("JwtKeys missing from app data")))?;
-    let value = req.headers().get(header::AUTHORIZATION).ok_or(ApiError::Unauthenticated)?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthenticated)?;
     let value = value.to_str().map_err(|_| ApiError::Unauthenticated)?;
     let token = value
         .strip_prefix("Bearer ")
@@ -220,15 +231,26 @@ mod tests {
     #[test]
     fn minted_token_verifies_with_its_claims() {
         let employer = EmployerId::new();
-        let token = keys().mint("emp1", Role::Employer, Some(employer), Duration::from_secs(60)).unwrap();
+        let token = keys()
+            .mint("emp1", Role::Employer, Some(employer), Duration::from_secs(60))
+            .unwrap();
         let user = keys().verify(&token).unwrap();
-        assert_eq!(user, AuthUser { sub: "emp1".into(), role: Role::Employer, employer_id: Some(employer) });
+        assert_eq!(
+            user,
+            AuthUser {
+                sub: "emp1".into(),
+                role: Role::Employer,
+                employer_id: Some(employer)
+            }
+        );
         assert_eq!(user.employer_scope(), Some(employer));
     }
 
     #[test]
     fn staff_token_has_no_employer_scope() {
-        let token = keys().mint("cw", Role::Caseworker, None, Duration::from_secs(60)).unwrap();
+        let token = keys()
+            .mint("cw", Role::Caseworker, None, Duration::from_secs(60))
+            .unwrap();
         assert_eq!(keys().verify(&token).unwrap().employer_scope(), None);
     }
 
@@ -236,16 +258,32 @@ mod tests {
     fn minting_refuses_incoherent_requests() {
         let k = keys();
         let ttl = Duration::from_secs(60);
-        assert!(matches!(k.mint("e", Role::Employer, None, ttl), Err(MintError::EmployerIdRequired)));
-        assert!(matches!(k.mint("c", Role::Caseworker, Some(EmployerId::new()), ttl), Err(MintError::EmployerIdNotAllowed)));
-        assert!(matches!(k.mint("s", Role::System, None, ttl), Err(MintError::RoleNotMintable(Role::System))));
-        assert!(matches!(k.mint(" ", Role::Admin, None, ttl), Err(MintError::EmptySubject)));
+        assert!(matches!(
+            k.mint("e", Role::Employer, None, ttl),
+            Err(MintError::EmployerIdRequired)
+        ));
+        assert!(matches!(
+            k.mint("c", Role::Caseworker, Some(EmployerId::new()), ttl),
+            Err(MintError::EmployerIdNotAllowed)
+        ));
+        assert!(matches!(
+            k.mint("s", Role::System, None, ttl),
+            Err(MintError::RoleNotMintable(Role::System))
+        ));
+        assert!(matches!(
+            k.mint(" ", Role::Admin, None, ttl),
+            Err(MintError::EmptySubject)
+        ));
     }
 
     #[test]
     fn refuses_expired_token() {
         let now = jsonwebtoken::get_current_timestamp();
-        let token = encode(&claims(serde_json::json!({"exp": now - 5})), Algorithm::HS256, &"x".repeat(32));
+        let token = encode(
+            &claims(serde_json::json!({"exp": now - 5})),
+            Algorithm::HS256,
+            &"x".repeat(32),
+        );
         assert!(keys().verify(&token).is_err());
     }
 
@@ -255,13 +293,21 @@ mod tests {
         s.leeway_secs = 30;
         let keys = JwtKeys::new(&SecretString::from("x".repeat(32)), &s);
         let now = jsonwebtoken::get_current_timestamp();
-        let token = encode(&claims(serde_json::json!({"exp": now - 5})), Algorithm::HS256, &"x".repeat(32));
+        let token = encode(
+            &claims(serde_json::json!({"exp": now - 5})),
+            Algorithm::HS256,
+            &"x".repeat(32),
+        );
         assert!(keys.verify(&token).is_ok());
     }
 
     #[test]
     fn refuses_token_without_exp() {
-        let token = encode(&claims(serde_json::json!({"exp": null})), Algorithm::HS256, &"x".repeat(32));
+        let token = encode(
+            &claims(serde_json::json!({"exp": null})),
+            Algorithm::HS256,
+            &"x".repeat(32),
+        );
         assert!(keys().verify(&token).is_err());
     }
 
@@ -269,11 +315,38 @@ mod tests {
     fn refuses_wrong_issuer_audience_secret_or_algorithm() {
         let secret = "x".repeat(32);
         let k = keys();
-        assert!(k.verify(&encode(&claims(serde_json::json!({"iss": "evil"})), Algorithm::HS256, &secret)).is_err());
-        assert!(k.verify(&encode(&claims(serde_json::json!({"aud": "other"})), Algorithm::HS256, &secret)).is_err());
-        assert!(k.verify(&encode(&claims(serde_json::json!({})), Algorithm::HS256, &"y".repeat(32))).is_err());
-        assert!(k.verify(&encode(&claims(serde_json::json!({})), Algorithm::HS512, &secret)).is_err());
-        assert!(k.verify(&encode(&claims(serde_json::json!({})), Algorithm::HS256, &secret)).is_ok());
+        assert!(
+            k.verify(&encode(
+                &claims(serde_json::json!({"iss": "evil"})),
+                Algorithm::HS256,
+                &secret
+            ))
+            .is_err()
+        );
+        assert!(
+            k.verify(&encode(
+                &claims(serde_json::json!({"aud": "other"})),
+                Algorithm::HS256,
+                &secret
+            ))
+            .is_err()
+        );
+        assert!(
+            k.verify(&encode(
+                &claims(serde_json::json!({})),
+                Algorithm::HS256,
+                &"y".repeat(32)
+            ))
+            .is_err()
+        );
+        assert!(
+            k.verify(&encode(&claims(serde_json::json!({})), Algorithm::HS512, &secret))
+                .is_err()
+        );
+        assert!(
+            k.verify(&encode(&claims(serde_json::json!({})), Algorithm::HS256, &secret))
+                .is_ok()
+        );
     }
 
     #[test]
@@ -288,13 +361,21 @@ mod tests {
             serde_json::json!({"role": "superuser"}),
             serde_json::json!({"sub": ""}),
         ] {
-            assert!(k.verify(&encode(&claims(bad.clone()), Algorithm::HS256, &secret)).is_err(), "{bad}");
+            assert!(
+                k.verify(&encode(&claims(bad.clone()), Algorithm::HS256, &secret))
+                    .is_err(),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn require_refuses_roles_not_listed() {
-        let user = AuthUser { sub: "a".into(), role: Role::Auditor, employer_id: None };
+        let user = AuthUser {
+            sub: "a".into(),
+            role: Role::Auditor,
+            employer_id: None,
+        };
         assert!(user.require(&[Role::Auditor, Role::Caseworker]).is_ok());
         assert!(matches!(user.require(&[Role::Caseworker]), Err(ApiError::Forbidden(_))));
     }

@@ -132,10 +132,7 @@ async fn insert_vacancies(
     Ok(())
 }
 
-async fn load_vacancies(
-    conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-) -> QueryResult<HashMap<Uuid, Vec<StoredVacancy>>> {
+async fn load_vacancies(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<HashMap<Uuid, Vec<StoredVacancy>>> {
     let rows: Vec<VacancyRow> = vacancies::table
         .filter(vacancies::application_id.eq_any(ids))
         .order((vacancies::application_id, vacancies::position))
@@ -170,20 +167,35 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewApplication, created_
 fn scoped(id: ApplicationId, scope: Option<EmployerId>) -> ScopedQuery {
     let unscoped = scope.is_none();
     let own = scope.map_or(Uuid::nil(), |s| s.0);
-    applications::table
-        .filter(applications::id.eq(id.0))
-        .filter(applications::employer_id.eq(own).or(unscoped.into_sql::<diesel::sql_types::Bool>()))
+    applications::table.filter(applications::id.eq(id.0)).filter(
+        applications::employer_id
+            .eq(own)
+            .or(unscoped.into_sql::<diesel::sql_types::Bool>()),
+    )
 }
 
 type ScopedQuery = diesel::dsl::Filter<
     diesel::dsl::Filter<applications::table, diesel::dsl::Eq<applications::id, Uuid>>,
-    diesel::dsl::Or<diesel::dsl::Eq<applications::employer_id, Uuid>, diesel::dsl::AsExprOf<bool, diesel::sql_types::Bool>>,
+    diesel::dsl::Or<
+        diesel::dsl::Eq<applications::employer_id, Uuid>,
+        diesel::dsl::AsExprOf<bool, diesel::sql_types::Bool>,
+    >,
 >;
 
 /// One application with its vacancies; `scope` confines an employer user to its own cases.
-pub async fn get(conn: &mut AsyncPgConnection, id: ApplicationId, scope: Option<EmployerId>) -> QueryResult<Application> {
-    let row = scoped(id, scope).select(ApplicationRow::as_select()).first(conn).await?;
-    let vacancies = load_vacancies(conn, &[row.id]).await?.remove(&row.id).unwrap_or_default();
+pub async fn get(
+    conn: &mut AsyncPgConnection,
+    id: ApplicationId,
+    scope: Option<EmployerId>,
+) -> QueryResult<Application> {
+    let row = scoped(id, scope)
+        .select(ApplicationRow::as_select())
+        .first(conn)
+        .await?;
+    let vacancies = load_vacancies(conn, &[row.id])
+        .await?
+        .remove(&row.id)
+        .unwrap_or_default();
     assemble(row, vacancies)
 }
 
@@ -194,8 +206,15 @@ pub async fn get_for_update(
     id: ApplicationId,
     scope: Option<EmployerId>,
 ) -> QueryResult<Application> {
-    let row = scoped(id, scope).select(ApplicationRow::as_select()).for_update().first(conn).await?;
-    let vacancies = load_vacancies(conn, &[row.id]).await?.remove(&row.id).unwrap_or_default();
+    let row = scoped(id, scope)
+        .select(ApplicationRow::as_select())
+        .for_update()
+        .first(conn)
+        .await?;
+    let vacancies = load_vacancies(conn, &[row.id])
+        .await?
+        .remove(&row.id)
+        .unwrap_or_default();
     assemble(row, vacancies)
 }
 
@@ -228,7 +247,9 @@ pub async fn list(
         query = query.filter(
             applications::created_at
                 .lt(cursor.created_at)
-                .or(applications::created_at.eq(cursor.created_at).and(applications::id.lt(cursor.id))),
+                .or(applications::created_at
+                    .eq(cursor.created_at)
+                    .and(applications::id.lt(cursor.id))),
         );
     }
     let rows: Vec<ApplicationRow> = query
@@ -246,7 +267,10 @@ pub async fn list(
             assemble(row, own)
         })
         .collect::<QueryResult<Vec<_>>>()?;
-    Ok(Page::from_overfetch(items, limit, |a| Cursor { created_at: a.created_at, id: a.id.0 }))
+    Ok(Page::from_overfetch(items, limit, |a| Cursor {
+        created_at: a.created_at,
+        id: a.id.0,
+    }))
 }
 
 /// Applies `changes` to a draft and bumps its version. The caller holds the row lock.
@@ -257,14 +281,19 @@ pub async fn update_draft(
 ) -> QueryResult<Application> {
     diesel::update(applications::table.filter(applications::id.eq(id.0)))
         .set((
-            changes.justification.as_deref().map(|j| applications::justification.eq(j)),
+            changes
+                .justification
+                .as_deref()
+                .map(|j| applications::justification.eq(j)),
             applications::version.eq(applications::version + 1),
             applications::updated_at.eq(diesel::dsl::now),
         ))
         .execute(conn)
         .await?;
     if let Some(list) = &changes.vacancies {
-        diesel::delete(vacancies::table.filter(vacancies::application_id.eq(id.0))).execute(conn).await?;
+        diesel::delete(vacancies::table.filter(vacancies::application_id.eq(id.0)))
+            .execute(conn)
+            .await?;
         insert_vacancies(conn, id, list).await?;
     }
     get(conn, id, None).await

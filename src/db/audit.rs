@@ -123,7 +123,11 @@ pub async fn for_application(conn: &mut AsyncPgConnection, id: ApplicationId) ->
 /// Every event about one employer record, oldest first.
 pub async fn for_employer(conn: &mut AsyncPgConnection, id: EmployerId) -> QueryResult<Vec<AuditEvent>> {
     audit_events::table
-        .filter(audit_events::entity_type.eq("employer").and(audit_events::entity_id.eq(id.0)))
+        .filter(
+            audit_events::entity_type
+                .eq("employer")
+                .and(audit_events::entity_id.eq(id.0)),
+        )
         .order(audit_events::seq.asc())
         .select(AuditEvent::as_select())
         .load(conn)

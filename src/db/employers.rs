@@ -69,7 +69,11 @@ pub async fn get(conn: &mut AsyncPgConnection, id: EmployerId, scope: Option<Emp
     if let Some(own) = scope {
         query = query.filter(employers::id.eq(own.0));
     }
-    query.select(EmployerRow::as_select()).first(conn).await.map(Employer::from)
+    query
+        .select(EmployerRow::as_select())
+        .first(conn)
+        .await
+        .map(Employer::from)
 }
 
 pub async fn exists(conn: &mut AsyncPgConnection, id: EmployerId) -> QueryResult<bool> {
@@ -91,9 +95,9 @@ pub async fn list(
     }
     if let Some(cursor) = after {
         query = query.filter(
-            employers::created_at
-                .lt(cursor.created_at)
-                .or(employers::created_at.eq(cursor.created_at).and(employers::id.lt(cursor.id))),
+            employers::created_at.lt(cursor.created_at).or(employers::created_at
+                .eq(cursor.created_at)
+                .and(employers::id.lt(cursor.id))),
         );
     }
     let rows: Vec<Employer> = query
@@ -105,5 +109,8 @@ pub async fn list(
         .into_iter()
         .map(Employer::from)
         .collect();
-    Ok(Page::from_overfetch(rows, limit, |e| Cursor { created_at: e.created_at, id: e.id.0 }))
+    Ok(Page::from_overfetch(rows, limit, |e| Cursor {
+        created_at: e.created_at,
+        id: e.id.0,
+    }))
 }

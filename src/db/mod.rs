@@ -77,11 +77,10 @@ pub async fn schema_is_current(conn: &mut AsyncPgConnection, expected_version: &
         #[diesel(sql_type = Bool)]
         current: bool,
     }
-    let row: Current = diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM __diesel_schema_migrations WHERE version = $1) AS current",
-    )
-    .bind::<Text, _>(expected_version)
-    .get_result(conn)
-    .await?;
+    let row: Current =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM __diesel_schema_migrations WHERE version = $1) AS current")
+            .bind::<Text, _>(expected_version)
+            .get_result(conn)
+            .await?;
     Ok(row.current)
 }

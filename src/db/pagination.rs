@@ -48,7 +48,10 @@ impl<T> Page<T> {
         let more = rows.len() > limit;
         rows.truncate(limit);
         let next_cursor = if more { rows.last().map(key) } else { None };
-        Self { items: rows, next_cursor }
+        Self {
+            items: rows,
+            next_cursor,
+        }
     }
 }
 
@@ -58,7 +61,10 @@ mod tests {
 
     #[test]
     fn cursor_round_trips() {
-        let cursor = Cursor { created_at: DateTime::from_timestamp_micros(1_763_000_000_123_456).unwrap(), id: Uuid::new_v4() };
+        let cursor = Cursor {
+            created_at: DateTime::from_timestamp_micros(1_763_000_000_123_456).unwrap(),
+            id: Uuid::new_v4(),
+        };
         assert_eq!(Cursor::decode(&cursor.encode()), Ok(cursor));
     }
 
@@ -71,7 +77,10 @@ mod tests {
 
     #[test]
     fn overfetched_page_has_a_cursor_at_its_last_item() {
-        let at = |i: i64| Cursor { created_at: DateTime::from_timestamp(i, 0).unwrap(), id: Uuid::nil() };
+        let at = |i: i64| Cursor {
+            created_at: DateTime::from_timestamp(i, 0).unwrap(),
+            id: Uuid::nil(),
+        };
         let page = Page::from_overfetch(vec![3, 2, 1], 2, |i| at(*i));
         assert_eq!(page.items, vec![3, 2]);
         assert_eq!(page.next_cursor, Some(at(2)));

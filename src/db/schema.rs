@@ -80,10 +80,4 @@ diesel::joinable!(audit_events -> applications (application_id));
 diesel::joinable!(vacancies -> applications (application_id));
 diesel::joinable!(vacancies -> job_categories (designated_category_code));
 
-diesel::allow_tables_to_appear_in_same_query!(
-    applications,
-    audit_events,
-    employers,
-    job_categories,
-    vacancies,
-);
+diesel::allow_tables_to_appear_in_same_query!(applications, audit_events, employers, job_categories, vacancies,);

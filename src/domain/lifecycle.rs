@@ -253,9 +253,7 @@ impl ApplicationAction {
             | Self::Recommend
             | Self::StartConsultation
             | Self::CloseConsultation => Role::Caseworker,
-            Self::Approve | Self::ApprovePartially | Self::Refuse | Self::Revoke | Self::Terminate => {
-                Role::Approver
-            }
+            Self::Approve | Self::ApprovePartially | Self::Refuse | Self::Revoke | Self::Terminate => Role::Approver,
             Self::CloseNoResponse | Self::Activate | Self::Lapse | Self::Complete => Role::System,
         }
     }
@@ -286,10 +284,7 @@ impl FromStr for ApplicationAction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     #[error("the {role} role may not {action} an application")]
-    RoleNotPermitted {
-        role: Role,
-        action: ApplicationAction,
-    },
+    RoleNotPermitted { role: Role, action: ApplicationAction },
     #[error("an application in status {from} cannot be {action}: not allowed from this status")]
     NotAllowedFromStatus {
         from: ApplicationStatus,
@@ -434,7 +429,11 @@ mod tests {
     ];
 
     fn owner(action: A) -> Role {
-        OWNER.iter().find(|(a, _)| *a == action).expect("every action has an owner").1
+        OWNER
+            .iter()
+            .find(|(a, _)| *a == action)
+            .expect("every action has an owner")
+            .1
     }
 
     #[test]
@@ -495,7 +494,9 @@ mod tests {
     #[test]
     fn every_non_terminal_status_has_a_way_out() {
         for from in S::ALL.into_iter().filter(|s| !s.is_terminal()) {
-            let any = ALL_ROLES.into_iter().any(|role| !available_actions(from, role).is_empty());
+            let any = ALL_ROLES
+                .into_iter()
+                .any(|role| !available_actions(from, role).is_empty());
             assert!(any, "{from} must not be a dead end");
         }
     }
@@ -521,7 +522,10 @@ mod tests {
 
     #[test]
     fn employer_may_submit_and_withdraw_a_draft_and_nothing_else() {
-        assert_eq!(available_actions(S::Draft, Role::Employer), vec![A::Submit, A::Withdraw]);
+        assert_eq!(
+            available_actions(S::Draft, Role::Employer),
+            vec![A::Submit, A::Withdraw]
+        );
     }
 
     #[test]

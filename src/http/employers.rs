@@ -116,29 +116,29 @@ pub async fn create_employer(
     let mut conn = pool.get().await?;
     let employer = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            {
-                let employer = employers::insert(conn, &new).await.map_err(|err| match ApiError::from(err) {
+            let employer = employers::insert(conn, &new)
+                .await
+                .map_err(|err| match ApiError::from(err) {
                     ApiError::Conflict(_) => ApiError::Conflict(
                         "An employer with this business registration number is already registered.".into(),
                     ),
                     other => other,
                 })?;
-                audit::append(
-                    conn,
-                    NewAuditEvent {
-                        actor: &actor,
-                        entity: Entity::Employer(employer.id),
-                        action: "employer.created".into(),
-                        from_status: None,
-                        to_status: None,
-                        before: None,
-                        after: Some(serde_json::to_value(&employer).map_err(anyhow::Error::from)?),
-                        comment: None,
-                    },
-                )
-                .await?;
-                Ok(employer)
-            }
+            audit::append(
+                conn,
+                NewAuditEvent {
+                    actor: &actor,
+                    entity: Entity::Employer(employer.id),
+                    action: "employer.created".into(),
+                    from_status: None,
+                    to_status: None,
+                    before: None,
+                    after: Some(serde_json::to_value(&employer).map_err(anyhow::Error::from)?),
+                    comment: None,
+                },
+            )
+            .await?;
+            Ok(employer)
         })
         .await?;
     tracing::info!(employer.id = %employer.id, "employer registered");

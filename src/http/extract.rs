@@ -35,10 +35,14 @@ impl JsonBody {
     /// Parses and validates the body as `T`.
     pub fn parse<T: DeserializeOwned + Validate>(&self) -> Result<T, ApiError> {
         if self.0.is_empty() {
-            return Err(ApiError::MalformedBody("The request body is empty; send a JSON object.".into()));
+            return Err(ApiError::MalformedBody(
+                "The request body is empty; send a JSON object.".into(),
+            ));
         }
         let value: T = deserialize_json(&self.0)?;
-        value.validate().map_err(|errors| ApiError::Validation(field_errors(&errors)))?;
+        value
+            .validate()
+            .map_err(|errors| ApiError::Validation(field_errors(&errors)))?;
         Ok(value)
     }
 
@@ -56,7 +60,9 @@ impl FromRequest for JsonBody {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req.app_data::<web::Data<BodyLimits>>().map_or(256 * 1024, |l| l.max_bytes);
+        let limit = req
+            .app_data::<web::Data<BodyLimits>>()
+            .map_or(256 * 1024, |l| l.max_bytes);
         let declared_len = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -66,7 +72,6 @@ impl FromRequest for JsonBody {
             Ok(Some(mime)) => mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON),
             _ => false,
         };
-        let has_content_type = req.headers().contains_key(header::CONTENT_TYPE);
         let mut payload = payload.take();
         Box::pin(async move {
             if declared_len.is_some_and(|len| len > limit) {
@@ -80,8 +85,9 @@ impl FromRequest for JsonBody {
                 }
                 body.extend_from_slice(&chunk);
             }
-            // An empty body needs no media type (bodiless actions); anything else must say it is JSON.
-            if !body.is_empty() && !(is_json || (!has_content_type && body.iter().all(u8::is_ascii_whitespace))) {
+            // A blank body needs no media type (bodiless actions); anything else must say it is JSON.
+            let blank = body.iter().all(u8::is_ascii_whitespace);
+            if !blank && !is_json {
                 return Err(ApiError::UnsupportedMediaType);
             }
             Ok(JsonBody(body.freeze()))
@@ -108,7 +114,9 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
         let path = err.path().to_string();
         ApiError::Validation(vec![describe_data_error(&path, &err.into_inner().to_string())])
     })?;
-    value.validate().map_err(|errors| ApiError::Validation(field_errors(&errors)))?;
+    value
+        .validate()
+        .map_err(|errors| ApiError::Validation(field_errors(&errors)))?;
     Ok(value)
 }
 
@@ -118,7 +126,9 @@ fn deserialize_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         match inner.classify() {
-            serde_json::error::Category::Data => ApiError::Validation(vec![describe_data_error(&path, &inner.to_string())]),
+            serde_json::error::Category::Data => {
+                ApiError::Validation(vec![describe_data_error(&path, &inner.to_string())])
+            }
             _ => ApiError::MalformedBody(format!(
                 "The request body is not valid JSON (line {}, column {}).",
                 inner.line(),
@@ -126,9 +136,9 @@ fn deserialize_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             )),
         }
     })?;
-    deserializer
-        .end()
-        .map_err(|_| ApiError::MalformedBody("The request body has trailing characters after the JSON value.".into()))?;
+    deserializer.end().map_err(|_| {
+        ApiError::MalformedBody("The request body has trailing characters after the JSON value.".into())
+    })?;
     Ok(value)
 }
 
@@ -136,9 +146,18 @@ fn deserialize_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 fn describe_data_error(path: &str, message: &str) -> FieldError {
     // serde_json appends the position; the field path already says where.
     let message = message.split(" at line ").next().unwrap_or(message);
-    let join = |name: &str| if path == "." || path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
+    // serde_path_to_error has already stepped into an unknown key, but not into a missing one.
+    let join = |name: &str| match path {
+        "." | "" => name.to_owned(),
+        p if p == name || p.ends_with(&format!(".{name}")) => p.to_owned(),
+        p => format!("{p}.{name}"),
+    };
     let quoted = |s: &str| s.split('`').nth(1).map(str::to_owned);
-    let field = if path == "." { "body".to_owned() } else { path.to_owned() };
+    let field = if path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
 
     if message.starts_with("missing field") {
         let name = quoted(message).unwrap_or_default();
@@ -154,7 +173,11 @@ fn describe_data_error(path: &str, message: &str) -> FieldError {
             .nth(1)
             .map(|rest| rest.split('`').skip(1).step_by(2).collect())
             .unwrap_or_default();
-        let reason = if allowed.is_empty() { "is not an allowed value".to_owned() } else { format!("must be one of {}", allowed.join(", ")) };
+        let reason = if allowed.is_empty() {
+            "is not an allowed value".to_owned()
+        } else {
+            format!("must be one of {}", allowed.join(", "))
+        };
         return FieldError::new(field, reason);
     }
     let expected = message.rsplit("expected ").next().unwrap_or_default();
@@ -172,7 +195,11 @@ fn describe_data_error(path: &str, message: &str) -> FieldError {
         }
     } else if message.contains("UUID") || message.contains("uuid") {
         "must be a UUID"
-    } else if message.contains("premature end") || message.contains("input contains invalid characters") || message.contains("input is out of range") || message.contains("trailing input") {
+    } else if message.contains("premature end")
+        || message.contains("input contains invalid characters")
+        || message.contains("input is out of range")
+        || message.contains("trailing input")
+    {
         "has an invalid format"
     } else if message.contains("invalid digit") || message.contains("cannot parse integer") {
         "must be a whole number"
@@ -196,7 +223,13 @@ pub fn field_errors(errors: &ValidationErrors) -> Vec<FieldError> {
 
 fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
     for (field, kind) in errors.errors() {
-        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        // validator names struct-level (cross-field) errors `__all__`; to a client that is the object itself.
+        let field = if field == "__all__" { "body" } else { field.as_ref() };
+        let path = match (prefix.is_empty(), field == "body") {
+            (true, _) => field.to_owned(),
+            (false, true) => prefix.to_owned(),
+            (false, false) => format!("{prefix}.{field}"),
+        };
         match kind {
             ValidationErrorsKind::Field(list) => {
                 out.extend(list.iter().map(|e| FieldError::new(path.clone(), reason(e))));
@@ -269,7 +302,11 @@ impl IfMatch {
     pub fn from_request(req: &HttpRequest) -> Result<Self, ApiError> {
         req.headers()
             .get(header::IF_MATCH)
-            .map(|v| v.to_str().map(str::to_owned).map_err(|_| ApiError::field("If-Match", "must be an entity tag")))
+            .map(|v| {
+                v.to_str()
+                    .map(str::to_owned)
+                    .map_err(|_| ApiError::field("If-Match", "must be an entity tag"))
+            })
             .transpose()
             .map(Self)
     }
@@ -278,11 +315,19 @@ impl IfMatch {
     pub fn check(&self, current_version: i32, required: bool) -> Result<(), ApiError> {
         let current = etag(current_version);
         let Some(value) = &self.0 else {
-            return if required { Err(ApiError::PreconditionRequired) } else { Ok(()) };
+            return if required {
+                Err(ApiError::PreconditionRequired)
+            } else {
+                Ok(())
+            };
         };
         // Strong comparison (RFC 9110 §13.1.1): a weak tag never matches.
         let matches = value.split(',').map(str::trim).any(|tag| tag == "*" || tag == current);
-        if matches { Ok(()) } else { Err(ApiError::PreconditionFailed { current_etag: current }) }
+        if matches {
+            Ok(())
+        } else {
+            Err(ApiError::PreconditionFailed { current_etag: current })
+        }
     }
 }
 
@@ -292,7 +337,11 @@ pub fn if_none_match_hits(req: &HttpRequest, current_version: i32) -> bool {
     req.headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == current))
+        .is_some_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.trim_start_matches("W/") == current)
+        })
 }
 
 #[cfg(test)]
@@ -336,7 +385,10 @@ mod tests {
     #[test]
     fn wrong_type_is_named_without_echoing_the_value() {
         let errors = fields(body_error(r#"{"name":"a","items":[{"n":"secret-value"}]}"#));
-        assert_eq!(errors, vec![FieldError::new("items[0].n", "must be a whole number, zero or more")]);
+        assert_eq!(
+            errors,
+            vec![FieldError::new("items[0].n", "must be a whole number, zero or more")]
+        );
     }
 
     #[test]
@@ -362,7 +414,10 @@ mod tests {
     #[test]
     fn broken_json_is_a_malformed_body_not_a_field_error() {
         assert!(matches!(body_error(r#"{"name": "#), ApiError::MalformedBody(_)));
-        assert!(matches!(body_error(r#"{"name":"a","items":[]} trailing"#), ApiError::MalformedBody(_)));
+        assert!(matches!(
+            body_error(r#"{"name":"a","items":[]} trailing"#),
+            ApiError::MalformedBody(_)
+        ));
     }
 
     #[test]
@@ -371,8 +426,17 @@ mod tests {
         struct Opt {
             comment: Option<String>,
         }
-        assert!(JsonBody(Bytes::new()).parse_or_default::<Opt>().unwrap().comment.is_none());
-        assert!(matches!(JsonBody(Bytes::new()).parse::<Opt>(), Err(ApiError::MalformedBody(_))));
+        assert!(
+            JsonBody(Bytes::new())
+                .parse_or_default::<Opt>()
+                .unwrap()
+                .comment
+                .is_none()
+        );
+        assert!(matches!(
+            JsonBody(Bytes::new()).parse::<Opt>(),
+            Err(ApiError::MalformedBody(_))
+        ));
     }
 
     #[test]
@@ -381,9 +445,18 @@ mod tests {
         assert!(header("\"3\"").check(3, true).is_ok());
         assert!(header("\"1\", \"3\"").check(3, true).is_ok());
         assert!(header("*").check(3, true).is_ok());
-        assert!(matches!(header("W/\"3\"").check(3, true), Err(ApiError::PreconditionFailed { .. })));
-        assert!(matches!(header("\"2\"").check(3, true), Err(ApiError::PreconditionFailed { .. })));
-        assert!(matches!(IfMatch(None).check(3, true), Err(ApiError::PreconditionRequired)));
+        assert!(matches!(
+            header("W/\"3\"").check(3, true),
+            Err(ApiError::PreconditionFailed { .. })
+        ));
+        assert!(matches!(
+            header("\"2\"").check(3, true),
+            Err(ApiError::PreconditionFailed { .. })
+        ));
+        assert!(matches!(
+            IfMatch(None).check(3, true),
+            Err(ApiError::PreconditionRequired)
+        ));
         assert!(IfMatch(None).check(3, false).is_ok());
     }
 
@@ -402,6 +475,7 @@ mod tests {
         assert_eq!(errors, vec![FieldError::new("limit", "must be between 1 and 500")]);
         let errors = fields(parse_query::<Query>("id=nope").unwrap_err());
         assert_eq!(errors, vec![FieldError::new("id", "must be a UUID")]);
-        assert_eq!(parse_query::<Query>("limit=5").unwrap().limit, Some(5));
+        let parsed = parse_query::<Query>("limit=5&id=00000000-0000-0000-0000-000000000001").unwrap();
+        assert_eq!((parsed.limit, parsed.id), (Some(5), Some(uuid::Uuid::from_u128(1))));
     }
 }

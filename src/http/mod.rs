@@ -24,7 +24,12 @@ pub async fn route_not_found() -> Result<HttpResponse, ApiError> {
 /// A path segment that does not parse (e.g. an id that is not a UUID).
 pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
     tracing::debug!(error = %err, "bad path parameter");
-    let name = req.match_info().iter().next().map_or("path", |(name, _)| name).to_owned();
+    let name = req
+        .match_info()
+        .iter()
+        .next()
+        .map_or("path", |(name, _)| name)
+        .to_owned();
     ApiError::Validation(vec![FieldError::new(name, "must be a UUID")]).into()
 }
 
@@ -59,7 +64,9 @@ pub fn problem_for_foreign_error<B>(res: ServiceResponse<B>) -> actix_web::Resul
     let status = res.status();
     let (req, _) = res.into_parts();
     let response = foreign_problem(status);
-    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response).map_into_right_body::<B>()))
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body::<B>(),
+    ))
 }
 
 fn foreign_problem(status: StatusCode) -> HttpResponse<BoxBody> {

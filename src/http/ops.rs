@@ -38,7 +38,10 @@ pub async fn get_health() -> HttpResponse {
     (status = 503, description = "Database unreachable or not migrated", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/readyz")]
-pub async fn get_readiness(pool: web::Data<DbPool>, expected: web::Data<ExpectedSchema>) -> Result<HttpResponse, ApiError> {
+pub async fn get_readiness(
+    pool: web::Data<DbPool>,
+    expected: web::Data<ExpectedSchema>,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let current = db::schema_is_current(&mut conn, &expected.0)
         .await
@@ -46,7 +49,10 @@ pub async fn get_readiness(pool: web::Data<DbPool>, expected: web::Data<Expected
     if !current {
         return Err(ApiError::Unavailable(format!("migration {} not applied", expected.0)));
     }
-    Ok(HttpResponse::Ok().json(ReadyResponse { status: "ready", schema_version: expected.0.clone() }))
+    Ok(HttpResponse::Ok().json(ReadyResponse {
+        status: "ready",
+        schema_version: expected.0.clone(),
+    }))
 }
 
 /// Request counts and latencies per route and status, in Prometheus text format.

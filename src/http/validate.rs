@@ -10,7 +10,11 @@ fn error(code: &'static str, message: &'static str) -> ValidationError {
 
 /// Text that is not only whitespace.
 pub fn not_blank(value: &str) -> Result<(), ValidationError> {
-    if value.trim().is_empty() { Err(error("blank", "must not be blank")) } else { Ok(()) }
+    if value.trim().is_empty() {
+        Err(error("blank", "must not be blank"))
+    } else {
+        Ok(())
+    }
 }
 
 /// A Hong Kong Business Registration number: the 8 digits that head the BR certificate number.
@@ -18,14 +22,20 @@ pub fn business_registration_number(value: &str) -> Result<(), ValidationError> 
     if value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
-        Err(error("business_registration_number", "must be the 8 digits of a Business Registration number"))
+        Err(error(
+            "business_registration_number",
+            "must be the 8 digits of a Business Registration number",
+        ))
     }
 }
 
 /// Every workplace address present and of a sane length.
 pub fn addresses(values: &[String]) -> Result<(), ValidationError> {
     if values.iter().any(|a| a.trim().is_empty() || a.chars().count() > 500) {
-        Err(error("address", "each address must be 1 to 500 characters and not blank"))
+        Err(error(
+            "address",
+            "each address must be 1 to 500 characters and not blank",
+        ))
     } else {
         Ok(())
     }

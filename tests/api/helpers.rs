@@ -54,16 +54,26 @@ fn database_exists(conn: &mut PgConnection, name: &str) -> bool {
 fn ensure_template() -> String {
     let template = template_name();
     let mut admin = admin_connection();
-    diesel::sql_query("SELECT pg_advisory_lock(727274)").execute(&mut admin).expect("advisory lock");
+    diesel::sql_query("SELECT pg_advisory_lock(727274)")
+        .execute(&mut admin)
+        .expect("advisory lock");
     if !database_exists(&mut admin, &template) {
         // Build under a temporary name and rename, so a crash never leaves a half-migrated template.
         let building = format!("{template}_building");
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")).execute(&mut admin).unwrap();
-        diesel::sql_query(format!("CREATE DATABASE {building}")).execute(&mut admin).unwrap();
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+            .execute(&mut admin)
+            .unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {building}"))
+            .execute(&mut admin)
+            .unwrap();
         db::run_migrations(&format!("{}/{building}", server_url())).expect("migrate the template");
-        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {template}")).execute(&mut admin).unwrap();
+        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {template}"))
+            .execute(&mut admin)
+            .unwrap();
     }
-    diesel::sql_query("SELECT pg_advisory_unlock(727274)").execute(&mut admin).expect("advisory unlock");
+    diesel::sql_query("SELECT pg_advisory_unlock(727274)")
+        .execute(&mut admin)
+        .expect("advisory unlock");
     template
 }
 
@@ -81,14 +91,22 @@ impl TestDatabase {
         diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
             .execute(&mut admin_connection())
             .expect("create test database");
-        Self { url: format!("{}/{name}", server_url()), name }
+        Self {
+            url: format!("{}/{name}", server_url()),
+            name,
+        }
     }
 
     /// An empty database, for migration tests.
     pub fn empty() -> Self {
         let name = format!("t_{}", Uuid::new_v4().simple());
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin_connection()).expect("create");
-        Self { url: format!("{}/{name}", server_url()), name }
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin_connection())
+            .expect("create");
+        Self {
+            url: format!("{}/{name}", server_url()),
+            name,
+        }
     }
 
     pub fn connect(&self) -> PgConnection {
@@ -99,7 +117,8 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", server_url())) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut admin);
+            let _ =
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut admin);
         }
     }
 }
@@ -107,7 +126,12 @@ impl Drop for TestDatabase {
 pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
 pub fn jwt_settings() -> JwtSettings {
-    JwtSettings { secret: None, issuer: "sls-case".into(), audience: "sls-case-api".into(), leeway_secs: 5 }
+    JwtSettings {
+        secret: None,
+        issuer: "sls-case".into(),
+        audience: "sls-case-api".into(),
+        leeway_secs: 5,
+    }
 }
 
 pub fn jwt_keys() -> JwtKeys {
@@ -138,7 +162,12 @@ impl TestResponse {
     /// Asserts a problem+json body with this status and `type` slug; returns the body.
     #[track_caller]
     pub fn assert_problem(&self, status: u16, slug: &str) -> Value {
-        assert_eq!(self.status.as_u16(), status, "body: {}", String::from_utf8_lossy(&self.bytes));
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.bytes)
+        );
         assert_eq!(self.content_type(), "application/problem+json");
         let body = self.json();
         assert_eq!(body["type"], format!("urn:sls-case:problem:{slug}"), "body: {body}");
@@ -150,7 +179,12 @@ impl TestResponse {
     #[track_caller]
     pub fn assert_invalid_field(&self, field: &str) -> Value {
         let body = self.assert_problem(400, "validation-error");
-        let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        let fields: Vec<&str> = body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
         assert!(fields.contains(&field), "expected {field} in {fields:?}");
         body
     }
@@ -172,18 +206,30 @@ impl TestApp {
             sls_case::telemetry::init(sls_case::config::LogFormat::Text, "debug");
         }
         let db = TestDatabase::migrated();
-        let pool = db::build_pool(&db.url, sls_case::config::PoolSettings { max_size: 3, timeout: Duration::from_secs(10) })
-            .expect("pool");
+        let pool = db::build_pool(
+            &db.url,
+            sls_case::config::PoolSettings {
+                max_size: 3,
+                timeout: Duration::from_secs(10),
+            },
+        )
+        .expect("pool");
         let state = AppState::new(pool, jwt_keys(), max_body_bytes).expect("state");
         let service = test::init_service(build_app(state)).await;
         let app = actix_service::boxed::service(actix_service::ServiceExt::map(service, |res: ServiceResponse<_>| {
             res.map_body(|_, body| body.boxed())
         }));
-        Self { app, db, keys: jwt_keys() }
+        Self {
+            app,
+            db,
+            keys: jwt_keys(),
+        }
     }
 
     pub fn token(&self, role: Role, employer: Option<EmployerId>) -> String {
-        self.keys.mint(&format!("test-{role}"), role, employer, Duration::from_secs(600)).unwrap()
+        self.keys
+            .mint(&format!("test-{role}"), role, employer, Duration::from_secs(600))
+            .unwrap()
     }
 
     pub fn token_for(&self, sub: &str, role: Role, employer: Option<EmployerId>) -> String {
@@ -222,7 +268,12 @@ impl TestApp {
     pub async fn create_employer(&self, brn: &str) -> EmployerId {
         let token = self.token(Role::Caseworker, None);
         let response = self.post("/v1/employers", &token, employer_body(brn)).await;
-        assert_eq!(response.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&response.bytes));
+        assert_eq!(
+            response.status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&response.bytes)
+        );
         EmployerId(response.json()["id"].as_str().unwrap().parse().unwrap())
     }
 
@@ -235,7 +286,12 @@ impl TestApp {
     /// Creates a draft as the employer and returns its JSON.
     pub async fn create_draft(&self, employer_token: &str) -> Value {
         let response = self.post("/v1/applications", employer_token, draft_body()).await;
-        assert_eq!(response.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&response.bytes));
+        assert_eq!(
+            response.status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&response.bytes)
+        );
         response.json()
     }
 
@@ -246,11 +302,16 @@ impl TestApp {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        diesel::sql_query(sql).get_result::<Count>(&mut self.db.connect()).expect(sql).n
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut self.db.connect())
+            .expect(sql)
+            .n
     }
 
     pub fn audit_count(&self, action: &str) -> i64 {
-        self.count(&format!("SELECT count(*) AS n FROM audit_events WHERE action = '{action}'"))
+        self.count(&format!(
+            "SELECT count(*) AS n FROM audit_events WHERE action = '{action}'"
+        ))
     }
 }
 

@@ -1,1 +1,12 @@
+//! API tests: the real application against a real PostgreSQL, each test on its own database.
 
+mod access;
+mod applications;
+mod audit_trail;
+mod employers;
+mod errors;
+mod helpers;
+mod job_categories;
+mod migrations;
+mod openapi;
+mod ops;

@@ -12,7 +12,7 @@ use crate::db::{DbPool, applications};
 use crate::domain::{ApplicationAction, ApplicationId, transition};
 use crate::error::{ApiError, Problem};
 use crate::http::employers::not_found;
-use crate::http::extract::{JsonBody, actor, IfMatch, etag};
+use crate::http::extract::{IfMatch, JsonBody, actor, etag};
 use crate::http::validate;
 
 /// An optional note recorded with the action in the case history. The body may be omitted.
@@ -35,7 +35,10 @@ async fn act(
     action: ApplicationAction,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[action.permitted_role()])?;
-    let comment = body.parse_or_default::<ActionRequest>()?.comment.map(|c| c.trim().to_owned());
+    let comment = body
+        .parse_or_default::<ActionRequest>()?
+        .comment
+        .map(|c| c.trim().to_owned());
     let id = ApplicationId(id);
     let scope = user.employer_scope();
     let actor = actor(&user, &req);
@@ -44,27 +47,27 @@ async fn act(
     let mut conn = pool.get().await?;
     let application = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            {
-                let before = applications::get_for_update(conn, id, scope).await.map_err(not_found("application"))?;
-                if_match.check(before.version, false)?;
-                let to = transition(before.status, action, actor.role)?;
-                let after = applications::set_status(conn, id, to, action == ApplicationAction::Submit).await?;
-                audit::append(
-                    conn,
-                    NewAuditEvent {
-                        actor: &actor,
-                        entity: Entity::Application(id),
-                        action: format!("application.{}", action.as_str().replace('-', "_")),
-                        from_status: Some(before.status),
-                        to_status: Some(to),
-                        before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
-                        after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
-                        comment,
-                    },
-                )
-                .await?;
-                Ok(after)
-            }
+            let before = applications::get_for_update(conn, id, scope)
+                .await
+                .map_err(not_found("application"))?;
+            if_match.check(before.version, false)?;
+            let to = transition(before.status, action, actor.role)?;
+            let after = applications::set_status(conn, id, to, action == ApplicationAction::Submit).await?;
+            audit::append(
+                conn,
+                NewAuditEvent {
+                    actor: &actor,
+                    entity: Entity::Application(id),
+                    action: format!("application.{}", action.as_str().replace('-', "_")),
+                    from_status: Some(before.status),
+                    to_status: Some(to),
+                    before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
+                    after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
+                    comment,
+                },
+            )
+            .await?;
+            Ok(after)
         })
         .await?;
     tracing::info!(application.id = %id, action = %action, status = %application.status, "application action taken");

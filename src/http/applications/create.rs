@@ -27,7 +27,10 @@ pub struct CreateApplicationRequest {
 
 /// Refuses (400) vacancies that name a designated category that does not exist.
 pub(super) async fn check_category_codes(conn: &mut Conn, vacancies: &[Vacancy]) -> Result<(), ApiError> {
-    let named: Vec<&str> = vacancies.iter().filter_map(|v| v.designated_category_code.as_deref()).collect();
+    let named: Vec<&str> = vacancies
+        .iter()
+        .filter_map(|v| v.designated_category_code.as_deref())
+        .collect();
     let known = job_categories::existing_codes(conn, &named).await?;
     let errors: Vec<FieldError> = vacancies
         .iter()
@@ -42,7 +45,11 @@ pub(super) async fn check_category_codes(conn: &mut Conn, vacancies: &[Vacancy])
             })
         })
         .collect();
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
 }
 
 /// Create a draft application for the caller's employer.
@@ -63,7 +70,9 @@ pub async fn create_application(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
-    let employer_id = user.employer_scope().ok_or_else(|| ApiError::forbidden("No employer in token."))?;
+    let employer_id = user
+        .employer_scope()
+        .ok_or_else(|| ApiError::forbidden("No employer in token."))?;
     let request = body.parse::<CreateApplicationRequest>()?;
     let new = NewApplication {
         employer_id,

@@ -184,7 +184,11 @@ impl From<AuditEvent> for HistoryEventResponse {
             id: e.id,
             seq: e.seq,
             occurred_at: e.occurred_at,
-            actor: ActorResponse { sub: e.actor_sub, role: e.actor_role, employer_id: e.actor_employer_id },
+            actor: ActorResponse {
+                sub: e.actor_sub,
+                role: e.actor_role,
+                employer_id: e.actor_employer_id,
+            },
             action: e.action,
             from_status: e.from_status,
             to_status: e.to_status,

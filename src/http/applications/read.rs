@@ -48,11 +48,18 @@ pub async fn list_applications(
     user.require(&CASE_READERS)?;
     let query = query.0;
     let (limit, cursor) = page_position(query.limit, query.cursor.as_deref())?;
-    let filter = ApplicationFilter { status: query.status, employer_id: query.employer_id.map(EmployerId) };
+    let filter = ApplicationFilter {
+        status: query.status,
+        employer_id: query.employer_id.map(EmployerId),
+    };
     let mut conn = pool.get().await?;
     let page = applications::list(&mut conn, &filter, user.employer_scope(), cursor, limit).await?;
     Ok(HttpResponse::Ok().json(ApplicationListResponse {
-        items: page.items.into_iter().map(|a| ApplicationResponse::new(a, user.role)).collect(),
+        items: page
+            .items
+            .into_iter()
+            .map(|a| ApplicationResponse::new(a, user.role))
+            .collect(),
         next_cursor: page.next_cursor.map(|c| c.encode()),
     }))
 }
@@ -107,7 +114,9 @@ pub async fn get_application_history(
     let id = ApplicationId(id.into_inner());
     let mut conn = pool.get().await?;
     // The scoped read doubles as the ownership check: another employer's case is not found.
-    applications::get(&mut conn, id, user.employer_scope()).await.map_err(not_found("application"))?;
+    applications::get(&mut conn, id, user.employer_scope())
+        .await
+        .map_err(not_found("application"))?;
     let events = audit::for_application(&mut conn, id).await?;
     Ok(HttpResponse::Ok().json(HistoryResponse {
         application_id: id.0,

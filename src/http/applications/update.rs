@@ -14,7 +14,7 @@ use crate::domain::application::DraftChanges;
 use crate::domain::{ApplicationId, ApplicationStatus, Role};
 use crate::error::{ApiError, Problem};
 use crate::http::employers::not_found;
-use crate::http::extract::{JsonBody, actor, IfMatch, etag};
+use crate::http::extract::{IfMatch, JsonBody, actor, etag};
 use crate::http::validate;
 
 /// Changes to a draft. Fields left out stay as they are; `vacancies`, when sent, replaces the list.
@@ -78,35 +78,35 @@ pub async fn update_application(
     let mut conn = pool.get().await?;
     let application = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            {
-                let before = applications::get_for_update(conn, id, scope).await.map_err(not_found("application"))?;
-                if_match.check(before.version, true)?;
-                if before.status != ApplicationStatus::Draft {
-                    return Err(ApiError::Conflict(format!(
-                        "Only a draft can be edited; this application is {}.",
-                        before.status
-                    )));
-                }
-                if let Some(vacancies) = &changes.vacancies {
-                    check_category_codes(conn, vacancies).await?;
-                }
-                let after = applications::update_draft(conn, id, &changes).await?;
-                audit::append(
-                    conn,
-                    NewAuditEvent {
-                        actor: &actor,
-                        entity: Entity::Application(id),
-                        action: "application.updated".into(),
-                        from_status: Some(before.status),
-                        to_status: Some(after.status),
-                        before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
-                        after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
-                        comment: None,
-                    },
-                )
-                .await?;
-                Ok(after)
+            let before = applications::get_for_update(conn, id, scope)
+                .await
+                .map_err(not_found("application"))?;
+            if_match.check(before.version, true)?;
+            if before.status != ApplicationStatus::Draft {
+                return Err(ApiError::Conflict(format!(
+                    "Only a draft can be edited; this application is {}.",
+                    before.status
+                )));
             }
+            if let Some(vacancies) = &changes.vacancies {
+                check_category_codes(conn, vacancies).await?;
+            }
+            let after = applications::update_draft(conn, id, &changes).await?;
+            audit::append(
+                conn,
+                NewAuditEvent {
+                    actor: &actor,
+                    entity: Entity::Application(id),
+                    action: "application.updated".into(),
+                    from_status: Some(before.status),
+                    to_status: Some(after.status),
+                    before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
+                    after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
+                    comment: None,
+                },
+            )
+            .await?;
+            Ok(after)
         })
         .await?;
     tracing::info!(application.id = %id, "draft application edited");

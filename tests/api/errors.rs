@@ -1,0 +1,110 @@
+//! actix's own failures come out in our problem+json shape too.
+
+use actix_web::http::{Method, header};
+use actix_web::test::TestRequest;
+use sls_case::domain::Role;
+
+use crate::helpers::{TestApp, draft_body};
+
+fn post_raw(path: &str, token: &str, content_type: &str, body: &'static str) -> TestRequest {
+    TestRequest::post()
+        .uri(path)
+        .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .set_payload(body)
+}
+
+#[actix_web::test]
+async fn broken_json_is_400_malformed_body_without_serde_internals() {
+    let app = TestApp::spawn().await;
+    let (_, token) = app.employer_with_token("12345678").await;
+    let response = app
+        .send(post_raw(
+            "/v1/applications",
+            &token,
+            "application/json",
+            r#"{"justification": "#,
+        ))
+        .await;
+    let problem = response.assert_problem(400, "malformed-body");
+    assert!(problem["detail"].as_str().unwrap().contains("line 1"));
+    assert!(!problem.to_string().contains("EOF while parsing"));
+}
+
+#[actix_web::test]
+async fn a_body_that_is_not_json_is_415() {
+    let app = TestApp::spawn().await;
+    let (_, token) = app.employer_with_token("12345678").await;
+    app.send(post_raw("/v1/applications", &token, "text/plain", "justification=x"))
+        .await
+        .assert_problem(415, "unsupported-media-type");
+    app.send(post_raw(
+        "/v1/applications",
+        &token,
+        "application/x-www-form-urlencoded",
+        "justification=x",
+    ))
+    .await
+    .assert_problem(415, "unsupported-media-type");
+}
+
+#[actix_web::test]
+async fn problem_plus_json_bodies_are_accepted_as_json() {
+    let app = TestApp::spawn().await;
+    let (_, token) = app.employer_with_token("12345678").await;
+    let body: &'static str = Box::leak(draft_body().to_string().into_boxed_str());
+    let response = app
+        .send(post_raw(
+            "/v1/applications",
+            &token,
+            "application/merge-patch+json",
+            body,
+        ))
+        .await;
+    assert_eq!(response.status, 201);
+}
+
+#[actix_web::test]
+async fn an_oversized_body_is_413_and_writes_nothing() {
+    let app = TestApp::spawn_with_body_limit(512).await;
+    let (_, token) = app.employer_with_token("12345678").await;
+    let mut body = draft_body();
+    body["justification"] = serde_json::json!("x".repeat(1000));
+    app.post("/v1/applications", &token, body)
+        .await
+        .assert_problem(413, "payload-too-large");
+    assert_eq!(app.count("SELECT count(*) AS n FROM applications"), 0);
+}
+
+#[actix_web::test]
+async fn an_empty_body_where_one_is_needed_is_400() {
+    let app = TestApp::spawn().await;
+    let (_, token) = app.employer_with_token("12345678").await;
+    app.call(Method::POST, "/v1/applications", Some(&token), None)
+        .await
+        .assert_problem(400, "malformed-body");
+}
+
+#[actix_web::test]
+async fn unknown_routes_and_methods_are_404_problems() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Caseworker, None);
+    app.get("/v1/nothing-here", &token)
+        .await
+        .assert_problem(404, "route-not-found");
+    app.call(Method::DELETE, "/v1/employers", Some(&token), None)
+        .await
+        .assert_problem(404, "route-not-found");
+    app.call(Method::GET, "/", None, None)
+        .await
+        .assert_problem(404, "route-not-found");
+}
+
+#[actix_web::test]
+async fn a_malformed_authorization_header_is_401() {
+    let app = TestApp::spawn().await;
+    let request = TestRequest::get()
+        .uri("/v1/employers")
+        .insert_header((header::AUTHORIZATION, "Basic dXNlcjpwYXNz"));
+    app.send(request).await.assert_problem(401, "unauthenticated");
+}

@@ -1,0 +1,102 @@
+//! The OpenAPI document: every route is in it, every operation states its errors, and its shape is
+//! pinned by a snapshot (review changes with `cargo insta review`).
+
+use actix_web::http::Method;
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+async fn document() -> Value {
+    let app = TestApp::spawn().await;
+    let response = app.call(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(response.status, 200);
+    response.json()
+}
+
+const ROUTES: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("get", "/v1/job-categories"),
+    ("post", "/v1/employers"),
+    ("get", "/v1/employers"),
+    ("get", "/v1/employers/{id}"),
+    ("post", "/v1/applications"),
+    ("get", "/v1/applications"),
+    ("get", "/v1/applications/{id}"),
+    ("patch", "/v1/applications/{id}"),
+    ("post", "/v1/applications/{id}/actions/submit"),
+    ("post", "/v1/applications/{id}/actions/withdraw"),
+    ("get", "/v1/applications/{id}/history"),
+];
+
+#[actix_web::test]
+async fn document_is_openapi_3_1_and_lists_exactly_the_served_routes() {
+    let doc = document().await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push((method.clone(), path.clone()));
+        }
+    }
+    documented.sort();
+    let mut expected: Vec<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    expected.sort();
+    assert_eq!(documented, expected);
+}
+
+#[actix_web::test]
+async fn every_v1_operation_states_its_auth_and_input_errors_as_problems() {
+    let doc = document().await;
+    for (path, item) in doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(p, _)| p.starts_with("/v1"))
+    {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            // The reference data is open to every role, so it alone has no 403.
+            let mut required = vec!["401", "503"];
+            if path != "/v1/job-categories" {
+                required.push("403");
+            }
+            if operation.get("requestBody").is_some() || path.contains('{') || operation.get("parameters").is_some() {
+                required.push("400");
+            }
+            if path.contains("{id}") {
+                required.push("404");
+            }
+            for status in required {
+                let response = responses
+                    .get(status)
+                    .unwrap_or_else(|| panic!("{method} {path} lacks {status}"));
+                assert!(
+                    response["content"]["application/problem+json"].is_object(),
+                    "{method} {path} {status} is not problem+json"
+                );
+            }
+            assert!(operation["security"].is_array(), "{method} {path} states no security");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn operation_ids_are_the_handler_names() {
+    let doc = document().await;
+    assert_eq!(
+        doc["paths"]["/v1/applications"]["post"]["operationId"],
+        "create_application"
+    );
+    assert_eq!(
+        doc["paths"]["/v1/applications/{id}/actions/submit"]["post"]["operationId"],
+        "submit_application"
+    );
+}
+
+#[actix_web::test]
+async fn document_matches_its_snapshot() {
+    let doc = document().await;
+    insta::assert_json_snapshot!("openapi", doc);
+}

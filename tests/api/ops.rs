@@ -1,0 +1,90 @@
+use actix_web::http::Method;
+
+use crate::helpers::TestApp;
+
+#[actix_web::test]
+async fn healthz_answers_ok_without_a_token() {
+    let app = TestApp::spawn().await;
+    let response = app.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json()["status"], "ok");
+}
+
+#[actix_web::test]
+async fn readyz_reports_the_applied_schema_version() {
+    let app = TestApp::spawn().await;
+    let response = app.call(Method::GET, "/readyz", None, None).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        response.json()["schema_version"],
+        sls_case::db::latest_migration_version()
+    );
+}
+
+#[actix_web::test]
+async fn readyz_is_503_when_the_latest_migration_is_missing() {
+    let app = TestApp::spawn().await;
+    let latest = sls_case::db::latest_migration_version();
+    use diesel::RunQueryDsl;
+    diesel::sql_query(format!(
+        "DELETE FROM __diesel_schema_migrations WHERE version = '{latest}'"
+    ))
+    .execute(&mut app.db.connect())
+    .unwrap();
+    let response = app.call(Method::GET, "/readyz", None, None).await;
+    response.assert_problem(503, "service-unavailable");
+}
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_pattern_in_prometheus_format() {
+    let app = TestApp::spawn().await;
+    app.call(Method::GET, "/healthz", None, None).await;
+    app.call(
+        Method::GET,
+        "/v1/applications/00000000-0000-0000-0000-000000000000",
+        None,
+        None,
+    )
+    .await;
+    let response = app.call(Method::GET, "/metrics", None, None).await;
+    assert_eq!(response.status, 200);
+    assert!(response.content_type().starts_with("text/plain"));
+    let text = String::from_utf8(response.bytes.to_vec()).unwrap();
+    assert!(
+        text.contains(r#"sls_case_http_requests_total{endpoint="/healthz",method="GET",status="200"} 1"#),
+        "{text}"
+    );
+    // Ids never become label values: the route pattern does.
+    assert!(text.contains(r#"endpoint="/v1/applications/{id}""#), "{text}");
+    assert!(!text.contains("00000000-0000-0000-0000-000000000000"));
+}
+
+#[actix_web::test]
+async fn every_response_carries_a_request_id() {
+    let app = TestApp::spawn().await;
+    let ok = app.call(Method::GET, "/healthz", None, None).await;
+    let err = app.call(Method::GET, "/v1/employers", None, None).await;
+    let a = ok.header("x-request-id").expect("request id on success");
+    let b = err.header("x-request-id").expect("request id on error");
+    assert_ne!(a, b);
+    assert!(uuid::Uuid::parse_str(&a).is_ok());
+}
+
+#[actix_web::test]
+async fn docs_serve_swagger_ui_from_the_service_itself() {
+    let app = TestApp::spawn().await;
+    let redirect = app.call(Method::GET, "/docs", None, None).await;
+    assert_eq!(redirect.status, 308);
+    assert_eq!(redirect.header("location").as_deref(), Some("/docs/"));
+    let page = app.call(Method::GET, "/docs/", None, None).await;
+    assert_eq!(page.status, 200);
+    let html = String::from_utf8(page.bytes.to_vec()).unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    // The bundle is vendored: no CDN in the page.
+    assert!(!html.contains("unpkg.com") && !html.contains("cdn."), "{html}");
+    let bundle = app.call(Method::GET, "/docs/swagger-ui-bundle.js", None, None).await;
+    assert_eq!(bundle.status, 200);
+    assert!(bundle.bytes.len() > 100_000);
+    let init = app.call(Method::GET, "/docs/swagger-initializer.js", None, None).await;
+    assert!(String::from_utf8_lossy(&init.bytes).contains("/openapi.json"));
+}
