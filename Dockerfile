@@ -1,5 +1,5 @@
 # Build: docker build -t sls-case .   (docker-compose.yml uses this)
-FROM rust:1.88-bookworm AS build
+FROM rust:1.89-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs diesel.toml ./
