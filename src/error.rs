@@ -99,6 +99,9 @@ pub enum ApiError {
     /// The body is not in a media type this endpoint accepts (415).
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// An `Idempotency-Key` already used for a different request (422).
+    #[error("idempotency key reused for a different request")]
+    IdempotencyKeyReused,
     /// Well-formed but breaks a scheme rule (422).
     #[error("rule {rule_id} violated: {reason}")]
     RuleViolation { rule_id: String, reason: String },
@@ -136,6 +139,7 @@ impl ApiError {
             Self::PreconditionRequired => "precondition-required",
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::IdempotencyKeyReused => "idempotency-key-reused",
             Self::RuleViolation { .. } => "rule-violation",
             Self::Unavailable(_) => "service-unavailable",
             Self::Internal(_) => "internal-error",
@@ -160,6 +164,7 @@ impl ApiError {
             Self::PreconditionRequired => "If-Match is required",
             Self::PayloadTooLarge { .. } => "Request body too large",
             Self::UnsupportedMediaType => "Unsupported media type",
+            Self::IdempotencyKeyReused => "Idempotency-Key already used for another request",
             Self::RuleViolation { .. } => "A scheme rule is not met",
             Self::Unavailable(_) => "Service temporarily unavailable",
             Self::Internal(_) => "Internal server error",
@@ -188,6 +193,9 @@ impl ApiError {
             }
             Self::PayloadTooLarge { limit } => format!("The request body must be at most {limit} bytes."),
             Self::UnsupportedMediaType => "Send the body as application/json.".into(),
+            Self::IdempotencyKeyReused => {
+                "This Idempotency-Key was first used with a different method, path or body; use a new key.".into()
+            }
             Self::RuleViolation { reason, .. } => reason.clone(),
             Self::Unavailable(_) => "The database is not reachable right now; retry shortly.".into(),
             Self::Internal(_) => "Something went wrong on our side. It has been logged.".into(),
@@ -230,7 +238,7 @@ impl ResponseError for ApiError {
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::RuleViolation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RuleViolation { .. } | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -7,6 +7,7 @@
 pub mod applications;
 pub mod audit;
 pub mod employers;
+pub mod idempotency;
 pub mod job_categories;
 pub mod pagination;
 pub mod schema;

@@ -50,6 +50,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (actor_sub, key) {
+        actor_sub -> Text,
+        key -> Text,
+        request_method -> Text,
+        request_path -> Text,
+        request_hash -> Text,
+        response_status -> Int2,
+        response_etag -> Nullable<Text>,
+        response_location -> Nullable<Text>,
+        response_body -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     job_categories (code) {
         code -> Text,
         ordinal -> Int2,

@@ -1,6 +1,7 @@
 //! Employers: registered by caseworkers or administrators; read by staff, auditors and the employer
 //! itself.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
@@ -10,6 +11,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, QueryParams, actor, etag, page_position};
+use super::idempotency::{self, Idempotency, WriteResponse};
 use super::validate;
 use crate::auth::AuthUser;
 use crate::db::audit::{self, Entity, NewAuditEvent};
@@ -93,7 +95,9 @@ pub struct PageQuery {
 }
 
 /// Register an employer.
-#[utoipa::path(tag = "employers", security(("bearer" = [])), request_body = CreateEmployerRequest, responses(
+#[utoipa::path(tag = "employers", security(("bearer" = [])), request_body = CreateEmployerRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
+    responses(
     (status = 201, body = EmployerResponse, headers(("ETag" = String), ("Location" = String))),
     (status = 400, description = "Invalid field(s)", body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -101,6 +105,7 @@ pub struct PageQuery {
     (status = 409, description = "Business registration number already registered", body = Problem, content_type = "application/problem+json"),
     (status = 413, body = Problem, content_type = "application/problem+json"),
     (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Idempotency-Key reused for a different request", body = Problem, content_type = "application/problem+json"),
     (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/employers")]
@@ -112,10 +117,14 @@ pub async fn create_employer(
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Caseworker, Role::Admin])?;
     let new: NewEmployer = body.parse::<CreateEmployerRequest>()?.into();
+    let idempotency = Idempotency::from_request(&req, &user, &body)?;
     let actor = actor(&user, &req);
     let mut conn = pool.get().await?;
-    let employer = conn
+    let response = conn
         .transaction::<_, ApiError, _>(async move |conn| {
+            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
+                return Ok(previous);
+            }
             let employer = employers::insert(conn, &new)
                 .await
                 .map_err(|err| match ApiError::from(err) {
@@ -138,14 +147,15 @@ pub async fn create_employer(
                 },
             )
             .await?;
-            Ok(employer)
+            tracing::info!(employer.id = %employer.id, "employer registered");
+            let response = WriteResponse::new(StatusCode::CREATED, &EmployerResponse::from(employer.clone()))?
+                .etag(etag(employer.version))
+                .location(format!("/v1/employers/{}", employer.id));
+            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
+            Ok(response)
         })
         .await?;
-    tracing::info!(employer.id = %employer.id, "employer registered");
-    Ok(HttpResponse::Created()
-        .insert_header((header::ETAG, etag(employer.version)))
-        .insert_header((header::LOCATION, format!("/v1/employers/{}", employer.id)))
-        .json(EmployerResponse::from(employer)))
+    Ok(response.into_response())
 }
 
 /// List employers, newest first. An employer user sees only itself.

@@ -32,6 +32,11 @@ pub struct BodyLimits {
 pub struct JsonBody(Bytes);
 
 impl JsonBody {
+    /// The raw body, e.g. to fingerprint a request.
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
     /// Parses and validates the body as `T`.
     pub fn parse<T: DeserializeOwned + Validate>(&self) -> Result<T, ApiError> {
         if self.0.is_empty() {

@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod employers;
 pub mod extract;
+pub mod idempotency;
 pub mod job_categories;
 pub mod ops;
 pub mod validate;

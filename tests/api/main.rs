@@ -3,9 +3,11 @@
 mod access;
 mod applications;
 mod audit_trail;
+mod cli;
 mod employers;
 mod errors;
 mod helpers;
+mod idempotency;
 mod job_categories;
 mod migrations;
 mod openapi;

@@ -88,3 +88,37 @@ async fn docs_serve_swagger_ui_from_the_service_itself() {
     let init = app.call(Method::GET, "/docs/swagger-initializer.js", None, None).await;
     assert!(String::from_utf8_lossy(&init.bytes).contains("/openapi.json"));
 }
+
+#[actix_web::test]
+async fn an_unreachable_database_is_a_503_problem_not_a_hang_or_a_500() {
+    // Nothing listens on port 1: connecting fails at once, as a database outage would.
+    let pool = sls_case::db::build_pool(
+        "postgres://postgres@127.0.0.1:1/none",
+        sls_case::config::PoolSettings {
+            max_size: 1,
+            timeout: std::time::Duration::from_secs(2),
+        },
+    )
+    .unwrap();
+    let state = sls_case::startup::AppState::new(pool, crate::helpers::jwt_keys(), 1024).unwrap();
+    let service = actix_web::test::init_service(sls_case::startup::build_app(state)).await;
+    let token = crate::helpers::jwt_keys()
+        .mint(
+            "cw",
+            sls_case::domain::Role::Caseworker,
+            None,
+            std::time::Duration::from_secs(60),
+        )
+        .unwrap();
+    for path in ["/v1/applications", "/readyz"] {
+        let request = actix_web::test::TestRequest::get()
+            .uri(path)
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .to_request();
+        let response = actix_web::test::call_service(&service, request).await;
+        assert_eq!(response.status(), 503, "{path}");
+        assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+        let body: serde_json::Value = actix_web::test::read_body_json(response).await;
+        assert_eq!(body["type"], "urn:sls-case:problem:service-unavailable");
+    }
+}

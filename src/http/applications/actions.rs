@@ -1,4 +1,5 @@
-use actix_web::{HttpRequest, HttpResponse, http::header, post, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -13,6 +14,7 @@ use crate::domain::{ApplicationAction, ApplicationId, transition};
 use crate::error::{ApiError, Problem};
 use crate::http::employers::not_found;
 use crate::http::extract::{IfMatch, JsonBody, actor, etag};
+use crate::http::idempotency::{self, Idempotency, WriteResponse};
 use crate::http::validate;
 
 /// An optional note recorded with the action in the case history. The body may be omitted.
@@ -43,10 +45,14 @@ async fn act(
     let scope = user.employer_scope();
     let actor = actor(&user, &req);
     let if_match = IfMatch::from_request(&req)?;
-    let if_match = &if_match;
+    let idempotency = Idempotency::from_request(&req, &user, &body)?;
+    let role = user.role;
     let mut conn = pool.get().await?;
-    let application = conn
+    let response = conn
         .transaction::<_, ApiError, _>(async move |conn| {
+            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
+                return Ok(previous);
+            }
             let before = applications::get_for_update(conn, id, scope)
                 .await
                 .map_err(not_found("application"))?;
@@ -67,13 +73,14 @@ async fn act(
                 },
             )
             .await?;
-            Ok(after)
+            tracing::info!(application.id = %id, action = %action, status = %after.status, "application action taken");
+            let tag = etag(after.version);
+            let response = WriteResponse::new(StatusCode::OK, &ApplicationResponse::new(after, role))?.etag(tag);
+            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
+            Ok(response)
         })
         .await?;
-    tracing::info!(application.id = %id, action = %action, status = %application.status, "application action taken");
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(application.version)))
-        .json(ApplicationResponse::new(application, user.role)))
+    Ok(response.into_response())
 }
 
 /// Submit a draft to the Labour Department.
@@ -81,6 +88,7 @@ async fn act(
     params(
         ("id" = Uuid, Path, description = "Application id"),
         ("If-Match" = Option<String>, Header, description = "When sent, must be the current ETag"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response"),
     ),
     request_body(content = Option<ActionRequest>, description = "Optional comment; the body may be empty"),
     responses(
@@ -93,6 +101,7 @@ async fn act(
         (status = 412, body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Idempotency-Key reused for a different request", body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 #[post("/applications/{id}/actions/submit")]
@@ -111,6 +120,7 @@ pub async fn submit_application(
     params(
         ("id" = Uuid, Path, description = "Application id"),
         ("If-Match" = Option<String>, Header, description = "When sent, must be the current ETag"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response"),
     ),
     request_body(content = Option<ActionRequest>, description = "Optional reason; the body may be empty"),
     responses(
@@ -123,6 +133,7 @@ pub async fn submit_application(
         (status = 412, body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Idempotency-Key reused for a different request", body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 #[post("/applications/{id}/actions/withdraw")]

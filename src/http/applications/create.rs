@@ -1,4 +1,5 @@
-use actix_web::{HttpRequest, HttpResponse, http::header, post, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -11,6 +12,7 @@ use crate::db::{Conn, DbPool, applications, employers, job_categories};
 use crate::domain::{NewApplication, Role, Vacancy};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::extract::{JsonBody, actor, etag};
+use crate::http::idempotency::{self, Idempotency, WriteResponse};
 use crate::http::validate;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -53,13 +55,16 @@ pub(super) async fn check_category_codes(conn: &mut Conn, vacancies: &[Vacancy])
 }
 
 /// Create a draft application for the caller's employer.
-#[utoipa::path(tag = "applications", security(("bearer" = [])), request_body = CreateApplicationRequest, responses(
+#[utoipa::path(tag = "applications", security(("bearer" = [])), request_body = CreateApplicationRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
+    responses(
     (status = 201, body = ApplicationResponse, headers(("ETag" = String), ("Location" = String))),
     (status = 400, description = "Invalid field(s), each listed", body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Only employers create applications, and only for a registered employer", body = Problem, content_type = "application/problem+json"),
     (status = 413, body = Problem, content_type = "application/problem+json"),
     (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Idempotency-Key reused for a different request", body = Problem, content_type = "application/problem+json"),
     (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/applications")]
@@ -79,38 +84,44 @@ pub async fn create_application(
         justification: request.justification.trim().to_owned(),
         vacancies: request.vacancies.into_iter().map(Into::into).collect(),
     };
+    let idempotency = Idempotency::from_request(&req, &user, &body)?;
     let actor = actor(&user, &req);
+    let role = user.role;
     let mut conn = pool.get().await?;
-    let application = conn
+    let response = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            {
-                // A token can name an employer that was never registered (or was minted by mistake).
-                if !employers::exists(conn, employer_id).await? {
-                    return Err(ApiError::forbidden("The employer in your token is not registered."));
-                }
-                check_category_codes(conn, &new.vacancies).await?;
-                let application = applications::insert(conn, &new, &actor.sub).await?;
-                audit::append(
-                    conn,
-                    NewAuditEvent {
-                        actor: &actor,
-                        entity: Entity::Application(application.id),
-                        action: "application.created".into(),
-                        from_status: None,
-                        to_status: Some(application.status),
-                        before: None,
-                        after: Some(serde_json::to_value(&application).map_err(anyhow::Error::from)?),
-                        comment: None,
-                    },
-                )
-                .await?;
-                Ok(application)
+            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
+                return Ok(previous);
             }
+            // A token can name an employer that was never registered (or was minted by mistake).
+            if !employers::exists(conn, employer_id).await? {
+                return Err(ApiError::forbidden("The employer in your token is not registered."));
+            }
+            check_category_codes(conn, &new.vacancies).await?;
+            let application = applications::insert(conn, &new, &actor.sub).await?;
+            audit::append(
+                conn,
+                NewAuditEvent {
+                    actor: &actor,
+                    entity: Entity::Application(application.id),
+                    action: "application.created".into(),
+                    from_status: None,
+                    to_status: Some(application.status),
+                    before: None,
+                    after: Some(serde_json::to_value(&application).map_err(anyhow::Error::from)?),
+                    comment: None,
+                },
+            )
+            .await?;
+            tracing::info!(application.id = %application.id, employer.id = %employer_id, "draft application created");
+            let location = format!("/v1/applications/{}", application.id);
+            let tag = etag(application.version);
+            let response = WriteResponse::new(StatusCode::CREATED, &ApplicationResponse::new(application, role))?
+                .etag(tag)
+                .location(location);
+            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
+            Ok(response)
         })
         .await?;
-    tracing::info!(application.id = %application.id, employer.id = %employer_id, "draft application created");
-    Ok(HttpResponse::Created()
-        .insert_header((header::ETAG, etag(application.version)))
-        .insert_header((header::LOCATION, format!("/v1/applications/{}", application.id)))
-        .json(ApplicationResponse::new(application, user.role)))
+    Ok(response.into_response())
 }
