@@ -570,6 +570,32 @@ async fn a_draft_can_be_withdrawn_without_ever_being_submitted() {
 }
 
 #[actix_web::test]
+async fn a_malformed_application_id_is_named_on_every_case_endpoint() {
+    let app = TestApp::spawn().await;
+    let (_, token) = app.employer_with_token("12345678").await;
+    app.get("/v1/applications/42", &token).await.assert_invalid_field("id");
+    for action in ["submit", "withdraw"] {
+        app.call(
+            Method::POST,
+            &format!("/v1/applications/42/actions/{action}"),
+            Some(&token),
+            None,
+        )
+        .await
+        .assert_invalid_field("id");
+    }
+    patch(
+        &app,
+        "/v1/applications/42",
+        &token,
+        Some("\"1\""),
+        json!({"justification": "x"}),
+    )
+    .await
+    .assert_invalid_field("id");
+}
+
+#[actix_web::test]
 async fn unknown_action_is_a_404_problem() {
     let app = TestApp::spawn().await;
     let (_, token) = app.employer_with_token("12345678").await;
