@@ -8,7 +8,9 @@ pub mod application;
 pub mod employer;
 pub mod ids;
 pub mod lifecycle;
+pub mod policy;
 pub mod role;
+pub mod rules;
 
 pub use application::{NewApplication, Vacancy};
 pub use employer::NewEmployer;

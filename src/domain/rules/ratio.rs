@@ -1,0 +1,152 @@
+//! The manning ratio (R-RAT-1..3): full-time local employees : imported workers ≥ ratio : 1, counted
+//! enterprise-wide or, where policy says `PER_POST`, per post applied for. Imported workers already in
+//! post and places already approved use up capacity first; the places this application may get are what
+//! remains, up to what it asks for.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Outcome, RuleResult, result};
+
+pub const RATIO: &str = "R-RAT-1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RatioScope {
+    Enterprise,
+    PerPost,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RatioInput {
+    pub scope: RatioScope,
+    /// The post counted, for `PER_POST`.
+    pub post: Option<String>,
+    /// Policy `ratio_local_per_imported` (2 means 2 locals per imported worker).
+    pub locals_per_imported: u32,
+    /// Full-time local employees (enterprise-wide or in the post), from the latest headcount return.
+    pub full_time_locals: u32,
+    /// Imported workers already employed (same scope), from the latest headcount return.
+    pub imported_in_post: u32,
+    /// Places approved earlier (same scope), including earlier vacancies of this decision.
+    pub places_already_approved: u32,
+    /// Places sought now.
+    pub places_requested: u32,
+}
+
+/// The number of places the ratio allows, and whether that covers the request.
+pub fn ratio(input: &RatioInput) -> RuleResult {
+    let capacity = input
+        .full_time_locals
+        .checked_div(input.locals_per_imported)
+        .unwrap_or(0);
+    let used = input.imported_in_post.saturating_add(input.places_already_approved);
+    let allowed = capacity.saturating_sub(used);
+    let places = input.places_requested.min(allowed);
+    let scope = match (&input.scope, &input.post) {
+        (RatioScope::PerPost, Some(post)) => format!("{post} posts"),
+        _ => "the enterprise".to_owned(),
+    };
+    let (outcome, reason) = if places == input.places_requested {
+        (
+            Outcome::Pass,
+            format!(
+                "{} full-time locals in {scope} allow {capacity} imported workers at {}:1; {used} are used, {places} requested fit.",
+                input.full_time_locals, input.locals_per_imported
+            ),
+        )
+    } else {
+        (
+            Outcome::Fail,
+            format!(
+                "{} full-time locals in {scope} allow {capacity} imported workers at {}:1; {used} are used, so only {places} of {} requested fit.",
+                input.full_time_locals, input.locals_per_imported, input.places_requested
+            ),
+        )
+    };
+    result(
+        RATIO,
+        1,
+        input,
+        outcome,
+        reason,
+        json!({ "capacity": capacity, "used": used, "allowed": allowed, "places": places }),
+    )
+}
+
+/// Places the ratio allows for this input (the `places` of its output).
+pub fn places_allowed(input: &RatioInput) -> u32 {
+    let capacity = input
+        .full_time_locals
+        .checked_div(input.locals_per_imported)
+        .unwrap_or(0);
+    input
+        .places_requested
+        .min(capacity.saturating_sub(input.imported_in_post.saturating_add(input.places_already_approved)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn input(locals: u32, imported: u32, approved: u32, requested: u32) -> RatioInput {
+        RatioInput {
+            scope: RatioScope::Enterprise,
+            post: None,
+            locals_per_imported: 2,
+            full_time_locals: locals,
+            imported_in_post: imported,
+            places_already_approved: approved,
+            places_requested: requested,
+        }
+    }
+
+    #[test]
+    fn exactly_two_to_one_passes_and_one_local_short_caps() {
+        assert_eq!(ratio(&input(4, 0, 0, 2)).outcome, Outcome::Pass);
+        let short = ratio(&input(3, 0, 0, 2));
+        assert_eq!(short.outcome, Outcome::Fail);
+        assert_eq!(short.output["places"], 1);
+    }
+
+    #[test]
+    fn workers_in_post_and_approved_places_use_capacity_first() {
+        assert_eq!(places_allowed(&input(10, 2, 1, 5)), 2);
+        assert_eq!(places_allowed(&input(10, 5, 0, 5)), 0);
+        assert_eq!(
+            places_allowed(&input(10, 6, 3, 5)),
+            0,
+            "over capacity already: nothing, never negative"
+        );
+    }
+
+    #[test]
+    fn no_locals_allow_nothing_and_a_zero_ratio_allows_nothing() {
+        assert_eq!(places_allowed(&input(0, 0, 0, 1)), 0);
+        let mut i = input(10, 0, 0, 1);
+        i.locals_per_imported = 0;
+        assert_eq!(places_allowed(&i), 0);
+    }
+
+    proptest! {
+        #[test]
+        fn places_never_break_the_ratio_never_exceed_the_request_and_are_maximal(
+            locals in 0u32..500, imported in 0u32..200, approved in 0u32..200, requested in 0u32..100, r in 1u32..5,
+        ) {
+            let mut i = input(locals, imported, approved, requested);
+            i.locals_per_imported = r;
+            let result = ratio(&i);
+            let places = result.output["places"].as_u64().unwrap() as u32;
+            prop_assert!(places <= requested);
+            if places > 0 {
+                prop_assert!(locals >= r * (imported + approved + places));
+            }
+            if places < requested {
+                prop_assert!(locals < r * (imported + approved + places + 1));
+            }
+            prop_assert_eq!(result.passed(), places == requested);
+            prop_assert_eq!(places, places_allowed(&i));
+        }
+    }
+}
