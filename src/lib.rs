@@ -4,6 +4,7 @@
 //! `domain` holds plain types and pure rules; `db` owns diesel; `http` owns actix. `startup` wires them.
 
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -13,6 +14,7 @@ pub mod http;
 pub mod openapi;
 pub mod startup;
 pub mod telemetry;
+pub mod workflow;
 
 use std::net::TcpListener;
 

@@ -15,10 +15,11 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::JwtKeys;
+use crate::clock::Clock;
 use crate::db::DbPool;
 use crate::http::extract::BodyLimits;
 use crate::http::ops::ExpectedSchema;
-use crate::http::{self, applications, employers, job_categories, ops};
+use crate::http::{self, applications, employer_records, employers, job_categories, ops, policy, wage_tables};
 use crate::openapi::ApiDoc;
 use crate::telemetry::RequestSpan;
 
@@ -29,6 +30,7 @@ pub struct AppState {
     pub jwt: web::Data<JwtKeys>,
     pub limits: web::Data<BodyLimits>,
     pub expected_schema: web::Data<ExpectedSchema>,
+    pub clock: web::Data<Clock>,
     pub metrics: PrometheusMetrics,
 }
 
@@ -45,8 +47,15 @@ impl AppState {
                 max_bytes: max_body_bytes,
             }),
             expected_schema: web::Data::new(ExpectedSchema(crate::db::latest_migration_version())),
+            clock: web::Data::new(Clock::system()),
             metrics,
         })
+    }
+
+    /// Uses `clock` instead of the system clock (tests move it instead of waiting).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = web::Data::new(clock);
+        self
     }
 }
 
@@ -73,15 +82,35 @@ pub fn build_app(
         .service(
             scope("/v1")
                 .service(job_categories::list_job_categories)
+                .service(policy::get_policy)
+                .service(policy::create_policy_value)
+                // `lookup` before `{id}`, which would otherwise claim it.
+                .service(wage_tables::lookup_wage)
+                .service(wage_tables::create_wage_table)
+                .service(wage_tables::list_wage_tables)
+                .service(wage_tables::get_wage_table)
                 .service(employers::create_employer)
                 .service(employers::list_employers)
                 .service(employers::get_employer)
+                .service(employer_records::create_headcount_return)
+                .service(employer_records::list_headcount_returns)
+                .service(employer_records::get_quota)
+                .service(employer_records::create_sanction)
+                .service(employer_records::list_sanctions)
                 .service(applications::create_application)
                 .service(applications::list_applications)
                 .service(applications::get_application)
                 .service(applications::update_application)
-                .service(applications::submit_application)
-                .service(applications::withdraw_application)
+                .service(applications::act_on_application)
+                .service(applications::precheck_application)
+                .service(applications::get_application_checks)
+                .service(applications::get_application_decision)
+                .service(applications::set_wage_benchmark)
+                .service(applications::get_recruitment)
+                .service(applications::create_advert)
+                .service(applications::create_referral)
+                .service(applications::record_referral_outcome)
+                .service(applications::create_job_fair_attendance)
                 .service(applications::get_application_history),
         )
         .split_for_parts();
@@ -90,6 +119,7 @@ pub fn build_app(
         .app_data(state.jwt.clone())
         .app_data(state.limits.clone())
         .app_data(state.expected_schema.clone())
+        .app_data(state.clock.clone())
         .app_data(web::Data::new(state.metrics.registry.clone()))
         .configure(http::extractor_configs)
         .route("/docs", web::get().to(redirect_to_docs))

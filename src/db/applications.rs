@@ -2,14 +2,14 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::pagination::{Cursor, Page};
 use super::schema::{applications, vacancies};
-use crate::domain::application::{Application, DraftChanges, StoredVacancy};
+use crate::domain::application::{Application, ApplicationType, DraftChanges, StoredVacancy, VacancyProgress};
 use crate::domain::{ApplicationId, ApplicationStatus, EmployerId, NewApplication, Vacancy, VacancyId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -25,6 +25,12 @@ struct ApplicationRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     submitted_at: Option<DateTime<Utc>>,
+    application_type: String,
+    submitted_on: Option<NaiveDate>,
+    screened_in_on: Option<NaiveDate>,
+    recommended_by: Option<String>,
+    decided_by: Option<String>,
+    decided_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -40,6 +46,19 @@ struct VacancyRow {
     duties: String,
     entry_requirements: Option<String>,
     workplace_addresses: Vec<Option<String>>,
+    post_code: Option<String>,
+    industry_sector: String,
+    wage_table_id_at_submission: Option<Uuid>,
+    median_at_submission_hkd: Option<i32>,
+    wage_table_id_at_decision: Option<Uuid>,
+    median_at_decision_hkd: Option<i32>,
+    benchmark_median_hkd: Option<i32>,
+    benchmark_source: Option<String>,
+    recruitment_days: Option<i32>,
+    recruitment_starts_on: Option<NaiveDate>,
+    recruitment_ends_on: Option<NaiveDate>,
+    job_fair_required: Option<bool>,
+    places_approved: Option<i32>,
 }
 
 #[derive(Insertable)]
@@ -47,6 +66,7 @@ struct VacancyRow {
 struct NewApplicationRow<'a> {
     id: Uuid,
     employer_id: Uuid,
+    application_type: &'a str,
     justification: &'a str,
     created_by: &'a str,
 }
@@ -65,6 +85,17 @@ struct NewVacancyRow<'a> {
     duties: &'a str,
     entry_requirements: Option<&'a str>,
     workplace_addresses: Vec<&'a str>,
+    post_code: Option<&'a str>,
+    industry_sector: &'a str,
+}
+
+/// Non-negative integers stored as `integer` (CHECK constraints keep them so).
+fn count(value: Option<i32>) -> Option<u32> {
+    value.map(i32::unsigned_abs)
+}
+
+fn int(value: u32) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
 }
 
 impl From<VacancyRow> for StoredVacancy {
@@ -81,6 +112,21 @@ impl From<VacancyRow> for StoredVacancy {
                 duties: row.duties,
                 entry_requirements: row.entry_requirements,
                 workplace_addresses: row.workplace_addresses.into_iter().flatten().collect(),
+                post_code: row.post_code,
+                industry_sector: row.industry_sector,
+            },
+            progress: VacancyProgress {
+                wage_table_id_at_submission: row.wage_table_id_at_submission,
+                median_at_submission_hkd: count(row.median_at_submission_hkd),
+                wage_table_id_at_decision: row.wage_table_id_at_decision,
+                median_at_decision_hkd: count(row.median_at_decision_hkd),
+                benchmark_median_hkd: count(row.benchmark_median_hkd),
+                benchmark_source: row.benchmark_source,
+                recruitment_days: count(row.recruitment_days),
+                recruitment_starts_on: row.recruitment_starts_on,
+                recruitment_ends_on: row.recruitment_ends_on,
+                job_fair_required: row.job_fair_required,
+                places_approved: count(row.places_approved),
             },
         }
     }
@@ -102,6 +148,14 @@ fn assemble(row: ApplicationRow, vacancies: Vec<StoredVacancy>) -> QueryResult<A
         created_at: row.created_at,
         updated_at: row.updated_at,
         submitted_at: row.submitted_at,
+        application_type: ApplicationType::parse(&row.application_type).ok_or_else(|| {
+            diesel::result::Error::DeserializationError(format!("application type {}", row.application_type).into())
+        })?,
+        submitted_on: row.submitted_on,
+        screened_in_on: row.screened_in_on,
+        recommended_by: row.recommended_by,
+        decided_by: row.decided_by,
+        decided_on: row.decided_on,
         vacancies,
     })
 }
@@ -120,12 +174,14 @@ async fn insert_vacancies(
             position: i16::try_from(position).unwrap_or(i16::MAX),
             post_title: &v.post_title,
             designated_category_code: v.designated_category_code.as_deref(),
-            workers_requested: i32::try_from(v.workers_requested).unwrap_or(i32::MAX),
-            monthly_wage_hkd: i32::try_from(v.monthly_wage_hkd).unwrap_or(i32::MAX),
+            workers_requested: int(v.workers_requested),
+            monthly_wage_hkd: int(v.monthly_wage_hkd),
             normal_daily_hours: v.normal_daily_hours,
             duties: &v.duties,
             entry_requirements: v.entry_requirements.as_deref(),
             workplace_addresses: v.workplace_addresses.iter().map(String::as_str).collect(),
+            post_code: v.post_code.as_deref(),
+            industry_sector: &v.industry_sector,
         })
         .collect();
     diesel::insert_into(vacancies::table).values(rows).execute(conn).await?;
@@ -153,6 +209,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewApplication, created_
         .values(NewApplicationRow {
             id: id.0,
             employer_id: new.employer_id.0,
+            application_type: new.application_type.as_str(),
             justification: &new.justification,
             created_by,
         })
@@ -318,4 +375,190 @@ pub async fn set_status(
         .execute(conn)
         .await?;
     get(conn, id, None).await
+}
+
+/// Stamps the submission date and each vacancy's median snapshot (table in force on that date).
+pub async fn record_submission(
+    conn: &mut AsyncPgConnection,
+    id: ApplicationId,
+    submitted_on: NaiveDate,
+    medians: &[(VacancyId, Option<(Uuid, u32)>)],
+) -> QueryResult<()> {
+    diesel::update(applications::table.filter(applications::id.eq(id.0)))
+        .set(applications::submitted_on.eq(submitted_on))
+        .execute(conn)
+        .await?;
+    for (vacancy, median) in medians {
+        diesel::update(vacancies::table.filter(vacancies::id.eq(vacancy.0)))
+            .set((
+                vacancies::wage_table_id_at_submission.eq(median.map(|(t, _)| t)),
+                vacancies::median_at_submission_hkd.eq(median.map(|(_, m)| int(m))),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// One vacancy's local recruitment period, set at screen-in.
+#[derive(Debug, Clone)]
+pub struct RecruitmentPeriod {
+    pub vacancy: VacancyId,
+    pub days: u32,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub job_fair_required: bool,
+}
+
+pub async fn record_screen_in(
+    conn: &mut AsyncPgConnection,
+    id: ApplicationId,
+    screened_in_on: NaiveDate,
+    periods: &[RecruitmentPeriod],
+) -> QueryResult<()> {
+    diesel::update(applications::table.filter(applications::id.eq(id.0)))
+        .set(applications::screened_in_on.eq(screened_in_on))
+        .execute(conn)
+        .await?;
+    for p in periods {
+        diesel::update(vacancies::table.filter(vacancies::id.eq(p.vacancy.0)))
+            .set((
+                vacancies::recruitment_days.eq(int(p.days)),
+                vacancies::recruitment_starts_on.eq(p.starts_on),
+                vacancies::recruitment_ends_on.eq(p.ends_on),
+                vacancies::job_fair_required.eq(p.job_fair_required),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Sets a non-common post's benchmark median (R-WAGE-4) and bumps the case's version.
+pub async fn set_benchmark(
+    conn: &mut AsyncPgConnection,
+    id: ApplicationId,
+    vacancy: VacancyId,
+    median: u32,
+    source: &str,
+) -> QueryResult<Application> {
+    let changed =
+        diesel::update(vacancies::table.filter(vacancies::id.eq(vacancy.0).and(vacancies::application_id.eq(id.0))))
+            .set((
+                vacancies::benchmark_median_hkd.eq(int(median)),
+                vacancies::benchmark_source.eq(source),
+            ))
+            .execute(conn)
+            .await?;
+    if changed == 0 {
+        return Err(diesel::result::Error::NotFound);
+    }
+    bump(conn, id).await?;
+    get(conn, id, None).await
+}
+
+async fn bump(conn: &mut AsyncPgConnection, id: ApplicationId) -> QueryResult<()> {
+    diesel::update(applications::table.filter(applications::id.eq(id.0)))
+        .set((
+            applications::version.eq(applications::version + 1),
+            applications::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn record_recommendation(conn: &mut AsyncPgConnection, id: ApplicationId, by: &str) -> QueryResult<()> {
+    diesel::update(applications::table.filter(applications::id.eq(id.0)))
+        .set(applications::recommended_by.eq(by))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Places granted to one vacancy, with the decision-date median that bound them.
+#[derive(Debug, Clone)]
+pub struct VacancyDecision {
+    pub vacancy: VacancyId,
+    pub places: u32,
+    pub median_at_decision: Option<(Uuid, u32)>,
+}
+
+pub async fn record_decision(
+    conn: &mut AsyncPgConnection,
+    id: ApplicationId,
+    decided_by: &str,
+    decided_on: NaiveDate,
+    vacancies_decided: &[VacancyDecision],
+) -> QueryResult<()> {
+    diesel::update(applications::table.filter(applications::id.eq(id.0)))
+        .set((
+            applications::decided_by.eq(decided_by),
+            applications::decided_on.eq(decided_on),
+        ))
+        .execute(conn)
+        .await?;
+    for d in vacancies_decided {
+        diesel::update(vacancies::table.filter(vacancies::id.eq(d.vacancy.0)))
+            .set((
+                vacancies::places_approved.eq(int(d.places)),
+                vacancies::wage_table_id_at_decision.eq(d.median_at_decision.map(|(t, _)| t)),
+                vacancies::median_at_decision_hkd.eq(d.median_at_decision.map(|(_, m)| int(m))),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The latest submission date of the employer's other new (not renewal) applications: what starts
+/// the six-month bar. Renewals are exempt from the bar, and do not start one either.
+pub async fn last_submission_on(
+    conn: &mut AsyncPgConnection,
+    employer: EmployerId,
+    excluding: ApplicationId,
+) -> QueryResult<Option<NaiveDate>> {
+    applications::table
+        .filter(
+            applications::employer_id
+                .eq(employer.0)
+                .and(applications::id.ne(excluding.0)),
+        )
+        .filter(applications::application_type.eq(ApplicationType::New.as_str()))
+        .select(diesel::dsl::max(applications::submitted_on))
+        .first(conn)
+        .await
+}
+
+/// Statuses whose approved places count against the ratio.
+pub const PLACE_HOLDING_STATUSES: [ApplicationStatus; 3] = [
+    ApplicationStatus::Approved,
+    ApplicationStatus::PartiallyApproved,
+    ApplicationStatus::Active,
+];
+
+/// Places approved on the employer's other live approvals, per designated category (None: other posts).
+pub async fn approved_places(
+    conn: &mut AsyncPgConnection,
+    employer: EmployerId,
+    excluding: Option<ApplicationId>,
+) -> QueryResult<Vec<(Option<String>, u32)>> {
+    let statuses: Vec<&str> = PLACE_HOLDING_STATUSES.iter().map(|s| s.as_str()).collect();
+    let rows: Vec<(Option<String>, Option<i32>)> = vacancies::table
+        .inner_join(applications::table)
+        .filter(applications::employer_id.eq(employer.0))
+        .filter(applications::status.eq_any(statuses))
+        .filter(applications::id.ne(excluding.map_or(Uuid::nil(), |a| a.0)))
+        .select((vacancies::designated_category_code, vacancies::places_approved))
+        .load(conn)
+        .await?;
+    let mut totals: Vec<(Option<String>, u32)> = Vec::new();
+    for (category, places) in rows {
+        let places = count(places).unwrap_or(0);
+        match totals.iter_mut().find(|(c, _)| *c == category) {
+            Some((_, total)) => *total += places,
+            None => totals.push((category, places)),
+        }
+    }
+    Ok(totals)
 }

@@ -25,6 +25,8 @@ pub struct Actor {
 pub enum Entity {
     Employer(EmployerId),
     Application(ApplicationId),
+    Policy(Uuid),
+    WageTable(Uuid),
 }
 
 /// One event to append.
@@ -87,6 +89,8 @@ pub async fn append(conn: &mut AsyncPgConnection, event: NewAuditEvent<'_>) -> Q
     let (entity_type, entity_id, application_id) = match event.entity {
         Entity::Employer(id) => ("employer", id.0, None),
         Entity::Application(id) => ("application", id.0, Some(id.0)),
+        Entity::Policy(id) => ("policy", id, None),
+        Entity::WageTable(id) => ("wage_table", id, None),
     };
     diesel::insert_into(audit_events::table)
         .values(NewAuditRow {

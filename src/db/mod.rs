@@ -6,11 +6,14 @@
 
 pub mod applications;
 pub mod audit;
+pub mod casework;
 pub mod employers;
 pub mod idempotency;
 pub mod job_categories;
 pub mod pagination;
+pub mod policy;
 pub mod schema;
+pub mod wage_tables;
 
 use anyhow::Context;
 use diesel::{Connection, PgConnection};

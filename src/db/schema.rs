@@ -12,6 +12,12 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         submitted_at -> Nullable<Timestamptz>,
+        application_type -> Text,
+        submitted_on -> Nullable<Date>,
+        screened_in_on -> Nullable<Date>,
+        recommended_by -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_on -> Nullable<Date>,
     }
 }
 
@@ -87,12 +93,181 @@ diesel::table! {
         duties -> Text,
         entry_requirements -> Nullable<Text>,
         workplace_addresses -> Array<Nullable<Text>>,
+        post_code -> Nullable<Text>,
+        industry_sector -> Text,
+        wage_table_id_at_submission -> Nullable<Uuid>,
+        median_at_submission_hkd -> Nullable<Int4>,
+        wage_table_id_at_decision -> Nullable<Uuid>,
+        median_at_decision_hkd -> Nullable<Int4>,
+        benchmark_median_hkd -> Nullable<Int4>,
+        benchmark_source -> Nullable<Text>,
+        recruitment_days -> Nullable<Int4>,
+        recruitment_starts_on -> Nullable<Date>,
+        recruitment_ends_on -> Nullable<Date>,
+        job_fair_required -> Nullable<Bool>,
+        places_approved -> Nullable<Int4>,
+    }
+}
+
+diesel::table! {
+    decision_records (id) {
+        id -> Uuid,
+        application_id -> Uuid,
+        kind -> Text,
+        evaluated_on -> Date,
+        evaluated_by -> Text,
+        outcome -> Nullable<Text>,
+        reason_codes -> Array<Nullable<Text>>,
+        places -> Jsonb,
+        results -> Jsonb,
+        recommended_by -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        note -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    headcount_returns (id) {
+        id -> Uuid,
+        employer_id -> Uuid,
+        as_of -> Date,
+        full_time_locals -> Int4,
+        full_time_locals_per_post -> Jsonb,
+        imported_workers -> Int4,
+        imported_per_post -> Jsonb,
+        evidence_ref -> Text,
+        filed_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    info_requests (id) {
+        id -> Uuid,
+        application_id -> Uuid,
+        message -> Text,
+        requested_on -> Date,
+        due_on -> Date,
+        requested_by -> Text,
+        response -> Nullable<Text>,
+        responded_on -> Nullable<Date>,
+        responded_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    job_fair_attendances (id) {
+        id -> Uuid,
+        application_id -> Uuid,
+        vacancy_id -> Uuid,
+        week_no -> Int4,
+        session_on -> Date,
+        centre -> Text,
+        attended -> Bool,
+        recorded_by -> Text,
+    }
+}
+
+diesel::table! {
+    policy_values (id) {
+        id -> Uuid,
+        version -> Int8,
+        key -> Text,
+        scope -> Nullable<Text>,
+        value -> Jsonb,
+        effective_from -> Date,
+        effective_to -> Nullable<Date>,
+        confidence -> Text,
+        source_note -> Text,
+        created_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    recruitment_adverts (id) {
+        id -> Uuid,
+        application_id -> Uuid,
+        vacancy_id -> Uuid,
+        newspaper -> Text,
+        published_on -> Date,
+        reference -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    recruitment_referrals (id) {
+        id -> Uuid,
+        application_id -> Uuid,
+        vacancy_id -> Uuid,
+        source -> Text,
+        job_seeker_ref -> Text,
+        referred_on -> Date,
+        referred_by -> Text,
+        outcome -> Nullable<Text>,
+        outcome_reason -> Nullable<Text>,
+        meets_requirements -> Nullable<Bool>,
+        interview_on -> Nullable<Date>,
+        outcome_recorded_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sanctions (id) {
+        id -> Uuid,
+        employer_id -> Uuid,
+        bar_from -> Date,
+        bar_until -> Date,
+        reason -> Text,
+        imposed_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    wage_table_rows (table_id, post_code) {
+        table_id -> Uuid,
+        post_code -> Text,
+        title_en -> Text,
+        title_zh -> Nullable<Text>,
+        industry_section -> Text,
+        median_monthly_wage_hkd -> Int4,
+        normal_hours_per_day -> Nullable<Float8>,
+        is_common_post -> Bool,
+    }
+}
+
+diesel::table! {
+    wage_tables (id) {
+        id -> Uuid,
+        version_label -> Text,
+        statistical_month -> Nullable<Date>,
+        published_on -> Date,
+        effective_from -> Date,
+        source_note -> Text,
+        is_sample -> Bool,
+        created_by -> Text,
+        created_at -> Timestamptz,
     }
 }
 
 diesel::joinable!(applications -> employers (employer_id));
+diesel::joinable!(decision_records -> applications (application_id));
+diesel::joinable!(headcount_returns -> employers (employer_id));
+diesel::joinable!(info_requests -> applications (application_id));
+diesel::joinable!(job_fair_attendances -> applications (application_id));
+diesel::joinable!(job_fair_attendances -> vacancies (vacancy_id));
+diesel::joinable!(recruitment_adverts -> applications (application_id));
+diesel::joinable!(recruitment_adverts -> vacancies (vacancy_id));
+diesel::joinable!(recruitment_referrals -> applications (application_id));
+diesel::joinable!(recruitment_referrals -> vacancies (vacancy_id));
+diesel::joinable!(sanctions -> employers (employer_id));
 diesel::joinable!(audit_events -> applications (application_id));
 diesel::joinable!(vacancies -> applications (application_id));
 diesel::joinable!(vacancies -> job_categories (designated_category_code));
+diesel::joinable!(wage_table_rows -> wage_tables (table_id));
 
 diesel::allow_tables_to_appear_in_same_query!(applications, audit_events, employers, job_categories, vacancies,);

@@ -65,6 +65,49 @@ impl FromRequest for JsonBody {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = RawBody::from_request(req, payload);
+        Box::pin(async move {
+            let body = body.await?;
+            // A blank body needs no media type (bodiless actions); anything else must say it is JSON.
+            if !body.is_blank() && body.media != BodyMedia::Json {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            Ok(JsonBody(body.bytes))
+        })
+    }
+}
+
+/// The media types a body can be read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyMedia {
+    Json,
+    Csv,
+    Other,
+}
+
+/// A request body read within the size limit, with its media type; for endpoints taking JSON or CSV.
+#[derive(Debug)]
+pub struct RawBody {
+    pub bytes: Bytes,
+    pub media: BodyMedia,
+}
+
+impl RawBody {
+    pub fn is_blank(&self) -> bool {
+        self.bytes.iter().all(u8::is_ascii_whitespace)
+    }
+
+    /// The body as JSON, parsed and validated (as [`JsonBody::parse`]).
+    pub fn parse_json<T: DeserializeOwned + Validate>(&self) -> Result<T, ApiError> {
+        JsonBody(self.bytes.clone()).parse()
+    }
+}
+
+impl FromRequest for RawBody {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req
             .app_data::<web::Data<BodyLimits>>()
             .map_or(256 * 1024, |l| l.max_bytes);
@@ -73,9 +116,10 @@ impl FromRequest for JsonBody {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
-        let is_json = match req.mime_type() {
-            Ok(Some(mime)) => mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON),
-            _ => false,
+        let media = match req.mime_type() {
+            Ok(Some(mime)) if mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON) => BodyMedia::Json,
+            Ok(Some(mime)) if mime.type_() == mime::TEXT && mime.subtype() == mime::CSV => BodyMedia::Csv,
+            _ => BodyMedia::Other,
         };
         let mut payload = payload.take();
         Box::pin(async move {
@@ -90,12 +134,10 @@ impl FromRequest for JsonBody {
                 }
                 body.extend_from_slice(&chunk);
             }
-            // A blank body needs no media type (bodiless actions); anything else must say it is JSON.
-            let blank = body.iter().all(u8::is_ascii_whitespace);
-            if !blank && !is_json {
-                return Err(ApiError::UnsupportedMediaType);
-            }
-            Ok(JsonBody(body.freeze()))
+            Ok(RawBody {
+                bytes: body.freeze(),
+                media,
+            })
         })
     }
 }

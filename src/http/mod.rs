@@ -2,12 +2,15 @@
 //! actix's own errors the same problem+json shape as ours.
 
 pub mod applications;
+pub mod employer_records;
 pub mod employers;
 pub mod extract;
 pub mod idempotency;
 pub mod job_categories;
 pub mod ops;
+pub mod policy;
 pub mod validate;
+pub mod wage_tables;
 
 use actix_web::body::BoxBody;
 use actix_web::dev::ServiceResponse;

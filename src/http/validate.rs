@@ -41,6 +41,19 @@ pub fn addresses(values: &[String]) -> Result<(), ValidationError> {
     }
 }
 
+/// A code such as a post code or sector: capitals, digits and underscores, starting with a capital.
+pub fn code(value: &str) -> Result<(), ValidationError> {
+    let mut chars = value.chars();
+    let ok = value.len() <= 50
+        && chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(error("code", "must be an upper-case code such as ASSISTANT_COOK"))
+    }
+}
+
 /// Normal daily hours: more than 0 and at most 24.
 pub fn daily_hours(value: f64) -> Result<(), ValidationError> {
     if value.is_finite() && value > 0.0 && value <= 24.0 {

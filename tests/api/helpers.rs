@@ -14,6 +14,7 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use sls_case::auth::JwtKeys;
+use sls_case::clock::Clock;
 use sls_case::config::JwtSettings;
 use sls_case::db;
 use sls_case::domain::{EmployerId, Role};
@@ -194,7 +195,12 @@ pub struct TestApp {
     app: BoxedApp,
     pub db: TestDatabase,
     keys: JwtKeys,
+    /// The service's clock: tests move it instead of waiting.
+    pub clock: Clock,
 }
+
+/// Where every test's clock starts: 2026-03-02 10:00 in Hong Kong (after every policy change seeded).
+pub const START: &str = "2026-03-02T02:00:00Z";
 
 impl TestApp {
     pub async fn spawn() -> Self {
@@ -214,7 +220,10 @@ impl TestApp {
             },
         )
         .expect("pool");
-        let state = AppState::new(pool, jwt_keys(), max_body_bytes).expect("state");
+        let clock = Clock::fixed(START.parse().unwrap());
+        let state = AppState::new(pool, jwt_keys(), max_body_bytes)
+            .expect("state")
+            .with_clock(clock.clone());
         let service = test::init_service(build_app(state)).await;
         let app = actix_service::boxed::service(actix_service::ServiceExt::map(service, |res: ServiceResponse<_>| {
             res.map_body(|_, body| body.boxed())
@@ -223,7 +232,13 @@ impl TestApp {
             app,
             db,
             keys: jwt_keys(),
+            clock,
         }
+    }
+
+    /// Moves the clock to 10:00 Hong Kong time on `date` (YYYY-MM-DD).
+    pub fn set_today(&self, date: &str) {
+        self.clock.set(format!("{date}T02:00:00Z").parse().unwrap());
     }
 
     pub fn token(&self, role: Role, employer: Option<EmployerId>) -> String {

@@ -12,3 +12,5 @@ mod job_categories;
 mod migrations;
 mod openapi;
 mod ops;
+mod reference;
+mod workflow;

@@ -18,16 +18,47 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/readyz"),
     ("get", "/metrics"),
     ("get", "/v1/job-categories"),
+    ("get", "/v1/policy"),
+    ("post", "/v1/policy"),
+    ("get", "/v1/wage-tables"),
+    ("post", "/v1/wage-tables"),
+    ("get", "/v1/wage-tables/{id}"),
+    ("get", "/v1/wage-tables/lookup"),
     ("post", "/v1/employers"),
     ("get", "/v1/employers"),
     ("get", "/v1/employers/{id}"),
+    ("post", "/v1/employers/{id}/headcount-returns"),
+    ("get", "/v1/employers/{id}/headcount-returns"),
+    ("get", "/v1/employers/{id}/quota"),
+    ("post", "/v1/employers/{id}/sanctions"),
+    ("get", "/v1/employers/{id}/sanctions"),
     ("post", "/v1/applications"),
     ("get", "/v1/applications"),
     ("get", "/v1/applications/{id}"),
     ("patch", "/v1/applications/{id}"),
-    ("post", "/v1/applications/{id}/actions/submit"),
-    ("post", "/v1/applications/{id}/actions/withdraw"),
+    ("post", "/v1/applications/{id}/actions/{action}"),
+    ("post", "/v1/applications/{id}/precheck"),
+    ("get", "/v1/applications/{id}/checks"),
+    ("get", "/v1/applications/{id}/decision"),
     ("get", "/v1/applications/{id}/history"),
+    ("put", "/v1/applications/{id}/vacancies/{vacancy_id}/wage-benchmark"),
+    ("get", "/v1/applications/{id}/recruitment"),
+    ("post", "/v1/applications/{id}/recruitment/adverts"),
+    ("post", "/v1/applications/{id}/recruitment/referrals"),
+    (
+        "put",
+        "/v1/applications/{id}/recruitment/referrals/{referral_id}/outcome",
+    ),
+    ("post", "/v1/applications/{id}/recruitment/job-fairs"),
+];
+
+/// Reference data every role may read: these alone have no 403.
+const OPEN_TO_EVERY_ROLE: &[(&str, &str)] = &[
+    ("get", "/v1/job-categories"),
+    ("get", "/v1/policy"),
+    ("get", "/v1/wage-tables"),
+    ("get", "/v1/wage-tables/{id}"),
+    ("get", "/v1/wage-tables/lookup"),
 ];
 
 #[actix_web::test]
@@ -57,9 +88,8 @@ async fn every_v1_operation_states_its_auth_and_input_errors_as_problems() {
     {
         for (method, operation) in item.as_object().unwrap() {
             let responses = operation["responses"].as_object().unwrap();
-            // The reference data is open to every role, so it alone has no 403.
             let mut required = vec!["401", "503"];
-            if path != "/v1/job-categories" {
+            if !OPEN_TO_EVERY_ROLE.contains(&(method.as_str(), path.as_str())) {
                 required.push("403");
             }
             if operation.get("requestBody").is_some() || path.contains('{') || operation.get("parameters").is_some() {
@@ -90,8 +120,12 @@ async fn operation_ids_are_the_handler_names() {
         "create_application"
     );
     assert_eq!(
-        doc["paths"]["/v1/applications/{id}/actions/submit"]["post"]["operationId"],
-        "submit_application"
+        doc["paths"]["/v1/applications/{id}/actions/{action}"]["post"]["operationId"],
+        "act_on_application"
+    );
+    assert_eq!(
+        doc["paths"]["/v1/wage-tables/lookup"]["get"]["operationId"],
+        "lookup_wage"
     );
 }
 

@@ -32,6 +32,9 @@ pub struct RatioInput {
     pub places_already_approved: u32,
     /// Places sought now.
     pub places_requested: u32,
+    /// The headcount return the counts come from (provenance only).
+    #[serde(default)]
+    pub headcount_return_id: Option<uuid::Uuid>,
 }
 
 /// The number of places the ratio allows, and whether that covers the request.
@@ -99,6 +102,7 @@ mod tests {
             imported_in_post: imported,
             places_already_approved: approved,
             places_requested: requested,
+            headcount_return_id: None,
         }
     }
 

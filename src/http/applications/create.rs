@@ -9,6 +9,7 @@ use super::{ApplicationResponse, VacancyRequest};
 use crate::auth::AuthUser;
 use crate::db::audit::{self, Entity, NewAuditEvent};
 use crate::db::{Conn, DbPool, applications, employers, job_categories};
+use crate::domain::application::ApplicationType;
 use crate::domain::{NewApplication, Role, Vacancy};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::extract::{JsonBody, actor, etag};
@@ -18,6 +19,9 @@ use crate::http::validate;
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApplicationRequest {
+    /// `NEW` (default) or `RENEWAL` of existing workers' contracts (exempt from the six-month bar).
+    #[schema(value_type = Option<String>, example = "NEW")]
+    pub application_type: Option<ApplicationType>,
     /// Why the posts cannot be filled locally.
     #[schema(example = "Two waiter posts have been advertised for three months without suitable applicants.")]
     #[validate(length(min = 1, max = 5000), custom(function = "validate::not_blank"))]
@@ -81,6 +85,7 @@ pub async fn create_application(
     let request = body.parse::<CreateApplicationRequest>()?;
     let new = NewApplication {
         employer_id,
+        application_type: request.application_type.unwrap_or_default(),
         justification: request.justification.trim().to_owned(),
         vacancies: request.vacancies.into_iter().map(Into::into).collect(),
     };

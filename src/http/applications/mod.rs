@@ -1,16 +1,24 @@
 //! Applications (cases): drafts with vacancies, their lifecycle actions and their history.
 
 mod actions;
+mod benchmark;
+mod checks;
 mod create;
 mod read;
+mod recruitment;
 mod update;
 
-pub use actions::{submit_application, withdraw_application};
+pub use actions::act_on_application;
+pub use benchmark::set_wage_benchmark;
+pub use checks::{get_application_checks, get_application_decision, precheck_application};
 pub use create::create_application;
 pub use read::{get_application, get_application_history, list_applications};
+pub use recruitment::{
+    create_advert, create_job_fair_attendance, create_referral, get_recruitment, record_referral_outcome,
+};
 pub use update::update_application;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -18,7 +26,7 @@ use validator::Validate;
 
 use super::validate;
 use crate::db::audit::AuditEvent;
-use crate::domain::application::{Application, StoredVacancy};
+use crate::domain::application::{Application, ApplicationType, SlaClock, StoredVacancy};
 use crate::domain::lifecycle::available_actions;
 use crate::domain::{ApplicationAction, ApplicationStatus, Role, Vacancy};
 
@@ -52,6 +60,15 @@ pub struct VacancyRequest {
     #[schema(example = json!(["G/F, 8 Nathan Road, Tsim Sha Tsui"]))]
     #[validate(length(min = 1, max = 20), custom(function = "validate::addresses"))]
     pub workplace_addresses: Vec<String>,
+    /// The post's code in the median wage table, for a common post (see `GET /v1/wage-tables/lookup`).
+    #[schema(example = "ASSISTANT_COOK")]
+    #[validate(custom(function = "validate::code"))]
+    pub post_code: Option<String>,
+    /// Industry sector, e.g. `CATERING`; sectors with their own importation scheme are refused at
+    /// submission (R-ELIG-3). Default `OTHER`.
+    #[schema(example = "CATERING")]
+    #[validate(custom(function = "validate::code"))]
+    pub industry_sector: Option<String>,
 }
 
 impl From<VacancyRequest> for Vacancy {
@@ -65,6 +82,8 @@ impl From<VacancyRequest> for Vacancy {
             duties: v.duties.trim().to_owned(),
             entry_requirements: v.entry_requirements.map(|r| r.trim().to_owned()),
             workplace_addresses: v.workplace_addresses.into_iter().map(|a| a.trim().to_owned()).collect(),
+            post_code: v.post_code,
+            industry_sector: v.industry_sector.unwrap_or_else(|| "OTHER".to_owned()),
         }
     }
 }
@@ -80,12 +99,44 @@ pub struct VacancyResponse {
     pub duties: String,
     pub entry_requirements: Option<String>,
     pub workplace_addresses: Vec<String>,
+    pub post_code: Option<String>,
+    pub industry_sector: String,
+    /// The median snapshot taken at submission (table in force that day), for common posts.
+    pub wage_table_id_at_submission: Option<Uuid>,
+    pub median_at_submission_hkd: Option<u32>,
+    /// The median in force on the decision date, once decided.
+    pub wage_table_id_at_decision: Option<Uuid>,
+    pub median_at_decision_hkd: Option<u32>,
+    /// For a non-common post: the caseworker's benchmark median and its source.
+    pub benchmark_median_hkd: Option<u32>,
+    pub benchmark_source: Option<String>,
+    /// The local recruitment period, from screen-in.
+    pub recruitment_days: Option<u32>,
+    pub recruitment_starts_on: Option<NaiveDate>,
+    pub recruitment_ends_on: Option<NaiveDate>,
+    pub job_fair_required: Option<bool>,
+    /// Places granted, once decided.
+    pub places_approved: Option<u32>,
 }
 
 impl From<StoredVacancy> for VacancyResponse {
     fn from(stored: StoredVacancy) -> Self {
         let v = stored.vacancy;
+        let p = stored.progress;
         Self {
+            post_code: v.post_code,
+            industry_sector: v.industry_sector,
+            wage_table_id_at_submission: p.wage_table_id_at_submission,
+            median_at_submission_hkd: p.median_at_submission_hkd,
+            wage_table_id_at_decision: p.wage_table_id_at_decision,
+            median_at_decision_hkd: p.median_at_decision_hkd,
+            benchmark_median_hkd: p.benchmark_median_hkd,
+            benchmark_source: p.benchmark_source,
+            recruitment_days: p.recruitment_days,
+            recruitment_starts_on: p.recruitment_starts_on,
+            recruitment_ends_on: p.recruitment_ends_on,
+            job_fair_required: p.job_fair_required,
+            places_approved: p.places_approved,
             id: stored.id.0,
             post_title: v.post_title,
             designated_category_code: v.designated_category_code,
@@ -108,6 +159,9 @@ pub struct ApplicationResponse {
     pub employer_id: Uuid,
     #[schema(value_type = String, example = "DRAFT")]
     pub status: ApplicationStatus,
+    /// `NEW` or `RENEWAL`.
+    #[schema(value_type = String, example = "NEW")]
+    pub application_type: ApplicationType,
     /// The version; also sent as the `ETag` header. Send it back in `If-Match` to update.
     pub version: i32,
     pub justification: String,
@@ -118,6 +172,18 @@ pub struct ApplicationResponse {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// The Hong Kong dates the rules bound to.
+    pub submitted_on: Option<NaiveDate>,
+    pub screened_in_on: Option<NaiveDate>,
+    pub recommended_by: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_on: Option<NaiveDate>,
+    /// Places granted across all vacancies, once decided.
+    pub places_approved: Option<u32>,
+    /// The service-level clock (single-application reads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub sla: Option<SlaClock>,
     /// The actions the caller's role may take now (`POST .../actions/{action}`).
     #[schema(value_type = Vec<String>, example = json!(["submit", "withdraw"]))]
     pub available_actions: Vec<ApplicationAction>,
@@ -125,9 +191,25 @@ pub struct ApplicationResponse {
 
 impl ApplicationResponse {
     pub fn new(app: Application, viewer: Role) -> Self {
+        let places: Vec<u32> = app
+            .vacancies
+            .iter()
+            .filter_map(|v| v.progress.places_approved)
+            .collect();
         Self {
             workers_requested: app.workers_requested(),
-            available_actions: available_actions(app.status, viewer),
+            available_actions: available_actions(app.status, viewer)
+                .into_iter()
+                .filter(|a| actions::HTTP_ACTIONS.contains(a))
+                .collect(),
+            application_type: app.application_type,
+            submitted_on: app.submitted_on,
+            screened_in_on: app.screened_in_on,
+            recommended_by: app.recommended_by,
+            decided_by: app.decided_by,
+            decided_on: app.decided_on,
+            places_approved: (!places.is_empty()).then(|| places.iter().sum()),
+            sla: None,
             id: app.id.0,
             reference: app.reference,
             employer_id: app.employer_id.0,

@@ -6,8 +6,11 @@ use validator::Validate;
 
 use super::{ApplicationListResponse, ApplicationResponse, HistoryResponse};
 use crate::auth::AuthUser;
+use crate::clock::Clock;
 use crate::db::applications::{self, ApplicationFilter};
-use crate::db::{DbPool, audit};
+use crate::db::{DbPool, audit, casework};
+use crate::domain::application::sla_clock;
+use crate::domain::policy::keys;
 use crate::domain::{ApplicationId, ApplicationStatus, EmployerId, Role};
 use crate::error::{ApiError, Problem};
 use crate::http::employers::not_found;
@@ -79,6 +82,7 @@ pub async fn get_application(
     user: AuthUser,
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    clock: web::Data<Clock>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&CASE_READERS)?;
@@ -90,9 +94,24 @@ pub async fn get_application(
     if if_none_match_hits(&req, application.version) {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish());
     }
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, tag))
-        .json(ApplicationResponse::new(application, user.role)))
+    let sla = match application.submitted_on {
+        Some(started) => {
+            let policy = crate::db::policy::load(&mut conn).await?;
+            let target = policy.get::<u32>(keys::PROCESSING_TARGET_DAYS, None, started)?.value;
+            let pauses: Vec<_> = casework::info_requests_of(&mut conn, application.id)
+                .await?
+                .into_iter()
+                .map(|r| (r.requested_on, r.responded_on))
+                .collect();
+            // A decided case's clock stops on the decision date.
+            let until = application.decided_on.unwrap_or_else(|| clock.today());
+            Some(sla_clock(started, target, &pauses, until))
+        }
+        None => None,
+    };
+    let mut body = ApplicationResponse::new(application, user.role);
+    body.sla = sla;
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, tag)).json(body))
 }
 
 /// Every event of the case, oldest first: who did what, when, and the case before and after.

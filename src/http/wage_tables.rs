@@ -1,0 +1,448 @@
+//! Median monthly wage tables: published by administrators (JSON or CSV), immutable once published,
+//! readable by every role, and looked up by post and date.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::extract::{BodyMedia, QueryParams, RawBody, actor, field_errors, parse_query};
+use super::idempotency::WriteResponse;
+use super::validate;
+use crate::auth::AuthUser;
+use crate::clock::Clock;
+use crate::db::DbPool;
+use crate::db::audit::{self, Entity, NewAuditEvent};
+use crate::db::wage_tables::{self, WageRow, WageTableRow};
+use crate::domain::Role;
+use crate::error::{ApiError, FieldError, Problem};
+
+/// One post's row.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WageRowDto {
+    #[schema(example = "ASSISTANT_COOK")]
+    #[validate(custom(function = "validate::code"))]
+    pub post_code: String,
+    #[schema(example = "Assistant Cook")]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    pub title_en: String,
+    #[schema(example = "助廚")]
+    #[validate(length(min = 1, max = 200))]
+    pub title_zh: Option<String>,
+    #[schema(example = "Catering")]
+    #[validate(length(min = 1, max = 100), custom(function = "validate::not_blank"))]
+    pub industry_section: String,
+    #[schema(example = 14250)]
+    #[validate(range(min = 1, max = 1_000_000))]
+    pub median_monthly_wage_hkd: u32,
+    #[schema(example = 10.0)]
+    #[validate(custom(function = "validate::daily_hours"))]
+    pub normal_hours_per_day: Option<f64>,
+    pub is_common_post: bool,
+}
+
+/// What a table is: its version and dates.
+#[derive(Debug, Clone, Deserialize, Validate, IntoParams, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WageTableMeta {
+    #[schema(example = "2025-11")]
+    #[validate(length(min = 1, max = 50), custom(function = "validate::not_blank"))]
+    pub version_label: String,
+    /// The C&SD statistical month (first day of the month), when known.
+    pub statistical_month: Option<NaiveDate>,
+    pub published_on: NaiveDate,
+    /// From when the table binds; later than every table already published.
+    pub effective_from: NaiveDate,
+    #[validate(length(min = 1, max = 1000), custom(function = "validate::not_blank"))]
+    pub source_note: String,
+}
+
+/// A JSON upload: the table's metadata (as [`WageTableMeta`]) and its rows.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWageTableRequest {
+    #[schema(example = "2025-11")]
+    #[validate(length(min = 1, max = 50), custom(function = "validate::not_blank"))]
+    pub version_label: String,
+    pub statistical_month: Option<NaiveDate>,
+    pub published_on: NaiveDate,
+    pub effective_from: NaiveDate,
+    #[validate(length(min = 1, max = 1000), custom(function = "validate::not_blank"))]
+    pub source_note: String,
+    #[validate(length(min = 1, max = 5000), nested)]
+    pub rows: Vec<WageRowDto>,
+}
+
+impl CreateWageTableRequest {
+    fn split(self) -> (WageTableMeta, Vec<WageRowDto>) {
+        let meta = WageTableMeta {
+            version_label: self.version_label,
+            statistical_month: self.statistical_month,
+            published_on: self.published_on,
+            effective_from: self.effective_from,
+            source_note: self.source_note,
+        };
+        (meta, self.rows)
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WageTableResponse {
+    pub id: Uuid,
+    pub version_label: String,
+    pub statistical_month: Option<NaiveDate>,
+    pub published_on: NaiveDate,
+    pub effective_from: NaiveDate,
+    pub source_note: String,
+    /// A sample built from the few published figures, not an official table.
+    pub is_sample: bool,
+    pub row_count: i64,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    /// Present on single-table reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Vec<WageRowDto>>,
+}
+
+fn table_response(t: WageTableRow, row_count: i64, rows: Option<Vec<WageRow>>) -> WageTableResponse {
+    WageTableResponse {
+        id: t.id,
+        version_label: t.version_label,
+        statistical_month: t.statistical_month,
+        published_on: t.published_on,
+        effective_from: t.effective_from,
+        source_note: t.source_note,
+        is_sample: t.is_sample,
+        row_count,
+        created_by: t.created_by,
+        created_at: t.created_at,
+        rows: rows.map(|rows| rows.into_iter().map(row_dto).collect()),
+    }
+}
+
+fn row_dto(r: WageRow) -> WageRowDto {
+    WageRowDto {
+        post_code: r.post_code,
+        title_en: r.title_en,
+        title_zh: r.title_zh,
+        industry_section: r.industry_section,
+        median_monthly_wage_hkd: r.median_monthly_wage_hkd.unsigned_abs(),
+        normal_hours_per_day: r.normal_hours_per_day,
+        is_common_post: r.is_common_post,
+    }
+}
+
+/// Parses a CSV upload: header `post_code,title_en,title_zh,industry_section,median_monthly_wage_hkd,
+/// normal_hours_per_day,is_common_post`. Every bad row is reported by its line number.
+pub fn parse_csv(bytes: &[u8]) -> Result<Vec<WageRowDto>, ApiError> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
+    let expected = [
+        "post_code",
+        "title_en",
+        "title_zh",
+        "industry_section",
+        "median_monthly_wage_hkd",
+        "normal_hours_per_day",
+        "is_common_post",
+    ];
+    let headers = reader
+        .headers()
+        .map_err(|_| ApiError::field("line 1", "is not a readable CSV header"))?
+        .clone();
+    if headers.iter().collect::<Vec<_>>() != expected {
+        return Err(ApiError::field(
+            "line 1",
+            format!("the header must be exactly: {}", expected.join(",")),
+        ));
+    }
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (index, record) in reader.deserialize::<WageRowDto>().enumerate() {
+        let line = index + 2;
+        match record {
+            Ok(row) => match row.validate() {
+                Ok(()) => rows.push(row),
+                Err(e) => errors.extend(
+                    field_errors(&e)
+                        .into_iter()
+                        .map(|f| FieldError::new(format!("line {line}: {}", f.field), f.reason)),
+                ),
+            },
+            Err(e) => {
+                let column = match e.kind() {
+                    csv::ErrorKind::Deserialize { err, .. } => {
+                        err.field().and_then(|i| expected.get(i as usize)).copied()
+                    }
+                    _ => None,
+                };
+                let reason = match e.kind() {
+                    csv::ErrorKind::UnequalLengths { .. } => "has the wrong number of columns".to_owned(),
+                    _ => "has a value of the wrong type".to_owned(),
+                };
+                errors.push(FieldError::new(
+                    format!("line {line}{}", column.map(|c| format!(": {c}")).unwrap_or_default()),
+                    reason,
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// Publish a median wage table, as JSON (metadata and `rows`) or as `text/csv` (rows; metadata in the
+/// query string). A malformed row is reported with its line number and nothing is stored.
+#[utoipa::path(tag = "wage tables", security(("bearer" = [])), params(WageTableMeta),
+    request_body(content(
+        (CreateWageTableRequest = "application/json"),
+        (String = "text/csv", example = "post_code,title_en,title_zh,industry_section,median_monthly_wage_hkd,normal_hours_per_day,is_common_post\nASSISTANT_COOK,Assistant Cook,助廚,Catering,14250,10,true")
+    )),
+    responses(
+    (status = 201, body = WageTableResponse),
+    (status = 400, description = "Invalid field or row (rows named by CSV line)", body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Administrators only", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Version label taken, or not later than the latest table", body = Problem, content_type = "application/problem+json"),
+    (status = 413, body = Problem, content_type = "application/problem+json"),
+    (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/wage-tables")]
+pub async fn create_wage_table(
+    user: AuthUser,
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    body: RawBody,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Admin])?;
+    let (meta, rows) = match body.media {
+        BodyMedia::Json => body.parse_json::<CreateWageTableRequest>()?.split(),
+        BodyMedia::Csv => {
+            let meta = parse_query::<WageTableMeta>(req.query_string())?;
+            let bytes = body.bytes.clone();
+            // CSV parsing is CPU work: keep it off the async workers.
+            let rows = web::block(move || parse_csv(&bytes))
+                .await
+                .map_err(|e| ApiError::Internal(e.into()))??;
+            (meta, rows)
+        }
+        BodyMedia::Other => return Err(ApiError::UnsupportedMediaType),
+    };
+    if rows.is_empty() {
+        return Err(ApiError::field("rows", "must list at least one post"));
+    }
+    let mut codes: Vec<&str> = rows.iter().map(|r| r.post_code.as_str()).collect();
+    codes.sort_unstable();
+    if let Some(dup) = codes.windows(2).find(|w| w[0] == w[1]) {
+        return Err(ApiError::field("rows", format!("list post {} more than once", dup[0])));
+    }
+    if meta.statistical_month.is_some_and(|m| chrono::Datelike::day(&m) != 1) {
+        return Err(ApiError::field("statistical_month", "must be the first day of a month"));
+    }
+    let actor = actor(&user, &req);
+    let mut conn = pool.get().await?;
+    let response = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            if let Some(latest) = wage_tables::list(conn).await?.first().map(|(t, _)| t.effective_from)
+                && meta.effective_from <= latest
+            {
+                return Err(ApiError::Conflict(format!(
+                    "A new table must take effect after the latest one ({latest}); history is not rewritten."
+                )));
+            }
+            let table = WageTableRow {
+                id: Uuid::new_v4(),
+                version_label: meta.version_label.trim().to_owned(),
+                statistical_month: meta.statistical_month,
+                published_on: meta.published_on,
+                effective_from: meta.effective_from,
+                source_note: meta.source_note.trim().to_owned(),
+                is_sample: false,
+                created_by: actor.sub.clone(),
+                created_at: Utc::now(),
+            };
+            let stored: Vec<WageRow> = rows
+                .into_iter()
+                .map(|r| WageRow {
+                    table_id: table.id,
+                    post_code: r.post_code,
+                    title_en: r.title_en.trim().to_owned(),
+                    title_zh: r.title_zh,
+                    industry_section: r.industry_section.trim().to_owned(),
+                    median_monthly_wage_hkd: i32::try_from(r.median_monthly_wage_hkd).unwrap_or(i32::MAX),
+                    normal_hours_per_day: r.normal_hours_per_day,
+                    is_common_post: r.is_common_post,
+                })
+                .collect();
+            wage_tables::insert(conn, &table, &stored)
+                .await
+                .map_err(|e| match ApiError::from(e) {
+                    ApiError::Conflict(_) => ApiError::Conflict("A table with this version label exists.".into()),
+                    other => other,
+                })?;
+            let count = i64::try_from(stored.len()).unwrap_or(i64::MAX);
+            let body = table_response(table, count, None);
+            audit::append(
+                conn,
+                NewAuditEvent {
+                    actor: &actor,
+                    entity: Entity::WageTable(body.id),
+                    action: "wage_table.published".into(),
+                    from_status: None,
+                    to_status: None,
+                    before: None,
+                    after: Some(serde_json::to_value(&body).map_err(anyhow::Error::from)?),
+                    comment: None,
+                },
+            )
+            .await?;
+            WriteResponse::new(StatusCode::CREATED, &body).map(|r| r.location(format!("/v1/wage-tables/{}", body.id)))
+        })
+        .await?;
+    Ok(response.into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WageTableListResponse {
+    /// Newest first.
+    pub items: Vec<WageTableResponse>,
+}
+
+/// Every version of the median wage table, newest first.
+#[utoipa::path(tag = "wage tables", security(("bearer" = [])), responses(
+    (status = 200, body = WageTableListResponse),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/wage-tables")]
+pub async fn list_wage_tables(user: AuthUser, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+    user.require(&Role::TOKEN_ROLES)?;
+    let mut conn = pool.get().await?;
+    let items = wage_tables::list(&mut conn)
+        .await?
+        .into_iter()
+        .map(|(t, n)| table_response(t, n, None))
+        .collect();
+    Ok(HttpResponse::Ok().json(WageTableListResponse { items }))
+}
+
+/// One version with its rows.
+#[utoipa::path(tag = "wage tables", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Wage table id")), responses(
+    (status = 200, body = WageTableResponse),
+    (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/wage-tables/{id}")]
+pub async fn get_wage_table(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&Role::TOKEN_ROLES)?;
+    let mut conn = pool.get().await?;
+    let (table, rows) = wage_tables::get(&mut conn, id.into_inner())
+        .await
+        .map_err(super::employers::not_found("wage table"))?;
+    let count = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    Ok(HttpResponse::Ok().json(table_response(table, count, Some(rows))))
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LookupQuery {
+    /// The post code, e.g. `ASSISTANT_COOK`.
+    #[validate(custom(function = "validate::code"))]
+    pub post: String,
+    /// The date (default: today in Hong Kong).
+    pub on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WageLookupResponse {
+    pub on: NaiveDate,
+    pub table_id: Uuid,
+    pub version_label: String,
+    pub effective_from: NaiveDate,
+    pub is_sample: bool,
+    pub row: WageRowDto,
+}
+
+/// The median in force for a post on a date, and which table version said so.
+#[utoipa::path(tag = "wage tables", security(("bearer" = [])), params(LookupQuery), responses(
+    (status = 200, body = WageLookupResponse),
+    (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No table in force on that date, or no row for the post in it", body = Problem, content_type = "application/problem+json"),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/wage-tables/lookup")]
+pub async fn lookup_wage(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    clock: web::Data<Clock>,
+    query: QueryParams<LookupQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&Role::TOKEN_ROLES)?;
+    let on = query.0.on.unwrap_or_else(|| clock.today());
+    let mut conn = pool.get().await?;
+    let Some((table, row)) = wage_tables::lookup(&mut conn, &query.0.post, on).await? else {
+        return Err(ApiError::NotFound("wage table in force on that date"));
+    };
+    let row = row.ok_or(ApiError::NotFound("row for that post in the table in force"))?;
+    Ok(HttpResponse::Ok().json(WageLookupResponse {
+        on,
+        table_id: table.id,
+        version_label: table.version_label,
+        effective_from: table.effective_from,
+        is_sample: table.is_sample,
+        row: row_dto(row),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str =
+        "post_code,title_en,title_zh,industry_section,median_monthly_wage_hkd,normal_hours_per_day,is_common_post\n";
+
+    #[test]
+    fn csv_rows_parse_with_optional_columns_empty() {
+        let rows = parse_csv(format!("{HEADER}ASSISTANT_COOK,Assistant Cook,助廚,Catering,14250,10,true\nMASON,Mason,,Construction,26030,,false\n").as_bytes()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].median_monthly_wage_hkd, 14250);
+        assert_eq!(rows[1].title_zh, None);
+        assert_eq!(rows[1].normal_hours_per_day, None);
+    }
+
+    #[test]
+    fn every_bad_csv_row_is_named_by_its_line() {
+        let csv = format!(
+            "{HEADER}A,Ok,,Catering,100,8,true\nB,Bad wage,,Catering,lots,8,true\nC,Short\nd,Lower code,,Catering,100,8,true\n"
+        );
+        let ApiError::Validation(errors) = parse_csv(csv.as_bytes()).unwrap_err() else {
+            panic!("validation")
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec!["line 3: median_monthly_wage_hkd", "line 4", "line 5: post_code"]
+        );
+    }
+
+    #[test]
+    fn a_wrong_header_is_refused() {
+        let err = parse_csv(b"code,wage\nA,1\n").unwrap_err();
+        assert!(matches!(err, ApiError::Validation(ref e) if e[0].field == "line 1"));
+    }
+}
