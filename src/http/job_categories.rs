@@ -1,13 +1,18 @@
 //! The 26 designated job categories.
 
 use actix_web::{HttpResponse, get, web};
-use serde::Serialize;
-use utoipa::ToSchema;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::auth::AuthUser;
-use crate::db::{DbPool, job_categories};
+use crate::clock::Clock;
+use crate::db::{DbPool, job_categories, policy};
 use crate::domain::Role;
+use crate::domain::policy::keys;
 use crate::error::{ApiError, Problem};
+use crate::http::extract::QueryParams;
 
 #[derive(Serialize, ToSchema)]
 pub struct JobCategoryResponse {
@@ -22,33 +27,57 @@ pub struct JobCategoryResponse {
     pub name_zh: String,
     /// Other names the category is searched by.
     pub aliases: Vec<String>,
+    /// Whether the category is excluded from importation on the date asked (policy
+    /// `designated_exclusion_suspended`; R-ELIG-4).
+    pub exclusion_in_force: bool,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct JobCategoryListResponse {
+    /// The date the exclusion status is given for.
+    pub on: NaiveDate,
     pub items: Vec<JobCategoryResponse>,
 }
 
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct JobCategoryQuery {
+    /// The date for `exclusion_in_force` (default: today in Hong Kong).
+    pub on: Option<NaiveDate>,
+}
+
 /// The 26 designated job categories, in their published order.
-#[utoipa::path(tag = "reference data", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "reference data", security(("bearer" = [])), params(JobCategoryQuery), responses(
     (status = 200, body = JobCategoryListResponse),
+    (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "No exclusion policy in force on that date", body = Problem, content_type = "application/problem+json"),
     (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/job-categories")]
-pub async fn list_job_categories(user: AuthUser, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+pub async fn list_job_categories(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    clock: web::Data<Clock>,
+    query: QueryParams<JobCategoryQuery>,
+) -> Result<HttpResponse, ApiError> {
     user.require(&Role::TOKEN_ROLES)?;
+    let on = query.0.on.unwrap_or_else(|| clock.today());
     let mut conn = pool.get().await?;
-    let items = job_categories::list(&mut conn)
-        .await?
-        .into_iter()
-        .map(|row| JobCategoryResponse {
+    let policy = policy::load(&mut conn).await?;
+    let mut items = Vec::new();
+    for row in job_categories::list(&mut conn).await? {
+        let suspended = policy
+            .get::<bool>(keys::DESIGNATED_EXCLUSION_SUSPENDED, Some(&row.code), on)?
+            .value;
+        items.push(JobCategoryResponse {
             code: row.code,
             ordinal: row.ordinal,
             name_en: row.name_en,
             name_zh: row.name_zh,
             aliases: row.aliases.into_iter().flatten().collect(),
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(JobCategoryListResponse { items }))
+            exclusion_in_force: !suspended,
+        });
+    }
+    Ok(HttpResponse::Ok().json(JobCategoryListResponse { on, items }))
 }

@@ -30,3 +30,28 @@ async fn job_categories_need_a_token() {
         .await
         .assert_problem(401, "unauthenticated");
 }
+
+#[actix_web::test]
+async fn the_exclusion_is_shown_in_force_before_esls_and_suspended_from_its_first_day() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Auditor, None);
+    let on = |date: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let body = app.get(&format!("/v1/job-categories?on={date}"), &token).await.json();
+            assert_eq!(body["on"], date);
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["exclusion_in_force"].as_bool().unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(on("2023-09-03").await.iter().all(|&excluded| excluded));
+    assert!(on("2023-09-04").await.iter().all(|&excluded| !excluded));
+    app.get("/v1/job-categories?on=soon", &token)
+        .await
+        .assert_invalid_field("on");
+}
