@@ -226,6 +226,33 @@ async fn a_case_is_approved_in_full_with_a_decision_record_that_reruns_to_the_sa
             result.rule_id
         );
     }
+    let history = app
+        .get(&format!("/v1/applications/{}/history", case.id), &case.caseworker)
+        .await
+        .json();
+    let actions: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            "application.created",
+            "application.submit",
+            "application.start_screening",
+            "application.screen_in",
+            "recruitment.referral_added",
+            "recruitment.outcome_recorded",
+            "application.complete_recruitment",
+            "application.start_assessment",
+            "application.recommend",
+            "application.start_consultation",
+            "application.close_consultation",
+            "application.approve",
+        ]
+    );
     let quota = app
         .get(&format!("/v1/employers/{}/quota", case.employer), &case.employer_token)
         .await
