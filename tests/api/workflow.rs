@@ -735,3 +735,29 @@ async fn a_caseworker_enters_a_benchmark_for_a_post_with_no_table_row() {
     case.to_decision("2026-03-30").await;
     assert_eq!(case.ok(&case.approver, "approve").await["status"], "APPROVED");
 }
+
+#[actix_web::test]
+async fn the_six_month_bar_binds_only_to_submissions_from_17_june_2025() {
+    let app = TestApp::spawn().await;
+    let (_, token) = app.employer_with_token("10000021").await;
+    let submit_new = || async {
+        let draft = app
+            .post(
+                "/v1/applications",
+                &token,
+                json!({"justification": "x", "vacancies": [dishwashers(1, 14000)]}),
+            )
+            .await
+            .json();
+        let id = draft["id"].as_str().unwrap().to_owned();
+        app.post(&format!("/v1/applications/{id}/actions/submit"), &token, json!({}))
+            .await
+    };
+    app.set_today("2025-06-01");
+    assert_eq!(submit_new().await.status, 200);
+    app.set_today("2025-06-16");
+    assert_eq!(submit_new().await.status, 200, "no bar in force the day before");
+    app.set_today("2025-06-17");
+    let problem = submit_new().await.assert_problem(422, "rule-violation");
+    assert_eq!(problem["rule_id"], "R-APP-3");
+}
