@@ -303,6 +303,12 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
+impl From<serde_json::Error> for ApiError {
+    fn from(err: serde_json::Error) -> Self {
+        Self::Internal(anyhow::Error::new(err))
+    }
+}
+
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
     fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
         Self::Unavailable(err.to_string())

@@ -8,6 +8,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::schema::audit_events;
+use crate::domain::application::Application;
 use crate::domain::{ApplicationId, ApplicationStatus, EmployerId, Role};
 
 /// Who acted, as recorded on every event.
@@ -41,6 +42,47 @@ pub struct NewAuditEvent<'a> {
     pub before: Option<Value>,
     pub after: Option<Value>,
     pub comment: Option<String>,
+}
+
+impl<'a> NewAuditEvent<'a> {
+    /// A record created: what it is now, and nothing before it.
+    pub fn created(
+        actor: &'a Actor,
+        entity: Entity,
+        action: &str,
+        after: &impl serde::Serialize,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            actor,
+            entity,
+            action: action.to_owned(),
+            from_status: None,
+            to_status: None,
+            before: None,
+            after: Some(serde_json::to_value(after)?),
+            comment: None,
+        })
+    }
+
+    /// A change to an application: its status and the whole case before (if it existed) and after.
+    pub fn application_change(
+        actor: &'a Actor,
+        action: &str,
+        before: Option<&Application>,
+        after: &Application,
+        comment: Option<String>,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            actor,
+            entity: Entity::Application(after.id),
+            action: action.to_owned(),
+            from_status: before.map(|b| b.status),
+            to_status: Some(after.status),
+            before: before.map(serde_json::to_value).transpose()?,
+            after: Some(serde_json::to_value(after)?),
+            comment,
+        })
+    }
 }
 
 #[derive(Insertable)]

@@ -159,7 +159,7 @@ pub async fn create_headcount_return(
     visible_employer(&mut conn, &user, employer).await?;
     let response = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            let to_json = |m: &BTreeMap<String, u32>| serde_json::to_value(m).map_err(anyhow::Error::from);
+            let to_json = |m: &BTreeMap<String, u32>| serde_json::to_value(m);
             let record = HeadcountReturn {
                 id: Uuid::new_v4(),
                 employer_id: employer.0,
@@ -176,16 +176,12 @@ pub async fn create_headcount_return(
             let body = HeadcountReturnResponse::from(record);
             audit::append(
                 conn,
-                NewAuditEvent {
-                    actor: &actor,
-                    entity: Entity::Employer(employer),
-                    action: "employer.headcount_return_filed".into(),
-                    from_status: None,
-                    to_status: None,
-                    before: None,
-                    after: Some(serde_json::to_value(&body).map_err(anyhow::Error::from)?),
-                    comment: None,
-                },
+                NewAuditEvent::created(
+                    &actor,
+                    Entity::Employer(employer),
+                    "employer.headcount_return_filed",
+                    &body,
+                )?,
             )
             .await?;
             WriteResponse::new(StatusCode::CREATED, &body)
@@ -437,16 +433,7 @@ pub async fn create_sanction(
             let body = SanctionResponse::from(sanction);
             audit::append(
                 conn,
-                NewAuditEvent {
-                    actor: &actor,
-                    entity: Entity::Employer(employer),
-                    action: "employer.sanction_imposed".into(),
-                    from_status: None,
-                    to_status: None,
-                    before: None,
-                    after: Some(serde_json::to_value(&body).map_err(anyhow::Error::from)?),
-                    comment: None,
-                },
+                NewAuditEvent::created(&actor, Entity::Employer(employer), "employer.sanction_imposed", &body)?,
             )
             .await?;
             WriteResponse::new(StatusCode::CREATED, &body)

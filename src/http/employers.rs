@@ -135,16 +135,7 @@ pub async fn create_employer(
                 })?;
             audit::append(
                 conn,
-                NewAuditEvent {
-                    actor: &actor,
-                    entity: Entity::Employer(employer.id),
-                    action: "employer.created".into(),
-                    from_status: None,
-                    to_status: None,
-                    before: None,
-                    after: Some(serde_json::to_value(&employer).map_err(anyhow::Error::from)?),
-                    comment: None,
-                },
+                NewAuditEvent::created(&actor, Entity::Employer(employer.id), "employer.created", &employer)?,
             )
             .await?;
             tracing::info!(employer.id = %employer.id, "employer registered");

@@ -37,7 +37,7 @@ impl WriteResponse {
             status,
             etag: None,
             location: None,
-            body: serde_json::to_value(body).map_err(anyhow::Error::from)?,
+            body: serde_json::to_value(body)?,
             replayed: false,
         })
     }

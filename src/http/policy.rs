@@ -196,7 +196,7 @@ pub async fn create_policy_value(
                     format!("must be a {} like the key's other values", json_type(&latest.value)),
                 ));
             }
-            let confidence = serde_json::to_value(request.confidence).map_err(anyhow::Error::from)?;
+            let confidence = serde_json::to_value(request.confidence)?;
             let row = policy::insert(
                 conn,
                 &NewPolicyRow {
@@ -215,16 +215,7 @@ pub async fn create_policy_value(
             let body = PolicyValueResponse::from(row);
             audit::append(
                 conn,
-                NewAuditEvent {
-                    actor: &actor,
-                    entity: Entity::Policy(body.id),
-                    action: "policy.value_added".into(),
-                    from_status: None,
-                    to_status: None,
-                    before: None,
-                    after: Some(serde_json::to_value(&body).map_err(anyhow::Error::from)?),
-                    comment: None,
-                },
+                NewAuditEvent::created(&actor, Entity::Policy(body.id), "policy.value_added", &body)?,
             )
             .await?;
             WriteResponse::new(StatusCode::CREATED, &body)

@@ -292,16 +292,7 @@ pub async fn create_wage_table(
             let body = table_response(table, count, None);
             audit::append(
                 conn,
-                NewAuditEvent {
-                    actor: &actor,
-                    entity: Entity::WageTable(body.id),
-                    action: "wage_table.published".into(),
-                    from_status: None,
-                    to_status: None,
-                    before: None,
-                    after: Some(serde_json::to_value(&body).map_err(anyhow::Error::from)?),
-                    comment: None,
-                },
+                NewAuditEvent::created(&actor, Entity::WageTable(body.id), "wage_table.published", &body)?,
             )
             .await?;
             WriteResponse::new(StatusCode::CREATED, &body).map(|r| r.location(format!("/v1/wage-tables/{}", body.id)))

@@ -11,7 +11,7 @@ use super::ApplicationResponse;
 use crate::auth::AuthUser;
 use crate::clock::Clock;
 use crate::db::applications::{RecruitmentPeriod, VacancyDecision};
-use crate::db::audit::{self, Actor, Entity, NewAuditEvent};
+use crate::db::audit::{self, Actor, NewAuditEvent};
 use crate::db::casework::{self, DecisionRecord, InfoRequest};
 use crate::db::{Conn, DbPool, applications, policy};
 use crate::domain::application::Application;
@@ -176,16 +176,13 @@ pub async fn act_on_application(
             let after = applications::set_status(conn, id, to, action == ApplicationAction::Submit).await?;
             audit::append(
                 conn,
-                NewAuditEvent {
-                    actor: &actor,
-                    entity: Entity::Application(id),
-                    action: format!("application.{}", action.as_str().replace('-', "_")),
-                    from_status: Some(before.status),
-                    to_status: Some(to),
-                    before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
-                    after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
+                NewAuditEvent::application_change(
+                    &actor,
+                    &format!("application.{}", action.as_str().replace('-', "_")),
+                    Some(&before),
+                    &after,
                     comment,
-                },
+                )?,
             )
             .await?;
             tracing::info!(application.id = %id, action = %action, status = %after.status, "application action taken");
@@ -429,8 +426,8 @@ async fn store_record(conn: &mut Conn, app: &Application, actor: &Actor, e: Eval
             reason_codes: e.decision.map_or_else(Vec::new, |d| {
                 d.reason_codes.iter().map(|c| Some(c.as_str().to_owned())).collect()
             }),
-            places: serde_json::to_value(e.decision.map(|d| &d.vacancies)).map_err(anyhow::Error::from)?,
-            results: serde_json::to_value(e.results).map_err(anyhow::Error::from)?,
+            places: serde_json::to_value(e.decision.map(|d| &d.vacancies))?,
+            results: serde_json::to_value(e.results)?,
             recommended_by,
             decided_by: (e.kind == "DECISION").then(|| actor.sub.clone()),
             note: None,

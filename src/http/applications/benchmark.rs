@@ -8,7 +8,7 @@ use validator::Validate;
 
 use super::ApplicationResponse;
 use crate::auth::AuthUser;
-use crate::db::audit::{self, Entity, NewAuditEvent};
+use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{DbPool, applications};
 use crate::domain::{ApplicationId, Role, VacancyId};
 use crate::error::{ApiError, Problem};
@@ -79,16 +79,13 @@ pub async fn set_wage_benchmark(
             .map_err(not_found("vacancy"))?;
             audit::append(
                 conn,
-                NewAuditEvent {
-                    actor: &actor,
-                    entity: Entity::Application(id),
-                    action: "application.wage_benchmark_set".into(),
-                    from_status: Some(before.status),
-                    to_status: Some(after.status),
-                    before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
-                    after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
-                    comment: None,
-                },
+                NewAuditEvent::application_change(
+                    &actor,
+                    "application.wage_benchmark_set",
+                    Some(&before),
+                    &after,
+                    None,
+                )?,
             )
             .await?;
             let tag = etag(after.version);

@@ -46,7 +46,7 @@ impl TryFrom<DecisionRecord> for DecisionRecordResponse {
     type Error = ApiError;
     fn try_from(r: DecisionRecord) -> Result<Self, ApiError> {
         Ok(Self {
-            results: serde_json::from_value(r.results).map_err(anyhow::Error::from)?,
+            results: serde_json::from_value(r.results)?,
             id: r.id,
             kind: r.kind,
             evaluated_on: r.evaluated_on,

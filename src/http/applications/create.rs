@@ -7,7 +7,7 @@ use validator::Validate;
 
 use super::{ApplicationResponse, VacancyRequest};
 use crate::auth::AuthUser;
-use crate::db::audit::{self, Entity, NewAuditEvent};
+use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{Conn, DbPool, applications, employers, job_categories};
 use crate::domain::application::ApplicationType;
 use crate::domain::{NewApplication, Role, Vacancy};
@@ -106,16 +106,7 @@ pub async fn create_application(
             let application = applications::insert(conn, &new, &actor.sub).await?;
             audit::append(
                 conn,
-                NewAuditEvent {
-                    actor: &actor,
-                    entity: Entity::Application(application.id),
-                    action: "application.created".into(),
-                    from_status: None,
-                    to_status: Some(application.status),
-                    before: None,
-                    after: Some(serde_json::to_value(&application).map_err(anyhow::Error::from)?),
-                    comment: None,
-                },
+                NewAuditEvent::application_change(&actor, "application.created", None, &application, None)?,
             )
             .await?;
             tracing::info!(application.id = %application.id, employer.id = %employer_id, "draft application created");

@@ -212,22 +212,15 @@ async fn record(
     actor: &Actor,
     app: &Application,
     action: &str,
-    detail: serde_json::Value,
+    detail: &impl Serialize,
 ) -> Result<(), ApiError> {
-    audit::append(
-        conn,
-        NewAuditEvent {
-            actor,
-            entity: Entity::Application(app.id),
-            action: format!("recruitment.{action}"),
-            from_status: Some(app.status),
-            to_status: Some(app.status),
-            before: None,
-            after: Some(detail),
-            comment: None,
-        },
-    )
-    .await?;
+    let event = NewAuditEvent::created(
+        actor,
+        Entity::Application(app.id),
+        &format!("recruitment.{action}"),
+        detail,
+    )?;
+    audit::append(conn, event).await?;
     Ok(())
 }
 
@@ -294,14 +287,7 @@ pub async fn create_advert(
                 published_on: advert.published_on,
                 reference: advert.reference,
             };
-            record(
-                conn,
-                &actor,
-                &app,
-                "advert_recorded",
-                serde_json::to_value(&body).map_err(anyhow::Error::from)?,
-            )
-            .await?;
+            record(conn, &actor, &app, "advert_recorded", &body).await?;
             WriteResponse::new(StatusCode::CREATED, &body)
         })
         .await?;
@@ -359,7 +345,7 @@ pub async fn create_referral(
     let response = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             let app = open_recruitment(conn, id, None, Some(request.vacancy_id)).await?;
-            let source = serde_json::to_value(request.source).map_err(anyhow::Error::from)?;
+            let source = serde_json::to_value(request.source)?;
             let referral = Referral {
                 id: Uuid::new_v4(),
                 application_id: id.0,
@@ -376,14 +362,7 @@ pub async fn create_referral(
             };
             casework::insert_referral(conn, &referral).await?;
             let body = referral_response(&referral);
-            record(
-                conn,
-                &actor,
-                &app,
-                "referral_added",
-                serde_json::to_value(&body).map_err(anyhow::Error::from)?,
-            )
-            .await?;
+            record(conn, &actor, &app, "referral_added", &body).await?;
             WriteResponse::new(StatusCode::CREATED, &body)
         })
         .await?;
@@ -462,7 +441,7 @@ pub async fn record_referral_outcome(
     let response = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             let app = open_recruitment(conn, id, scope, None).await?;
-            let outcome = serde_json::to_value(request.outcome).map_err(anyhow::Error::from)?;
+            let outcome = serde_json::to_value(request.outcome)?;
             let referral = casework::record_outcome(
                 conn,
                 id,
@@ -478,14 +457,7 @@ pub async fn record_referral_outcome(
             .await
             .map_err(not_found("referral"))?;
             let body = referral_response(&referral);
-            record(
-                conn,
-                &actor,
-                &app,
-                "outcome_recorded",
-                serde_json::to_value(&body).map_err(anyhow::Error::from)?,
-            )
-            .await?;
+            record(conn, &actor, &app, "outcome_recorded", &body).await?;
             WriteResponse::new(StatusCode::OK, &body)
         })
         .await?;
@@ -557,14 +529,7 @@ pub async fn create_job_fair_attendance(
                 centre: attendance.centre,
                 attended: attendance.attended,
             };
-            record(
-                conn,
-                &actor,
-                &app,
-                "job_fair_recorded",
-                serde_json::to_value(&body).map_err(anyhow::Error::from)?,
-            )
-            .await?;
+            record(conn, &actor, &app, "job_fair_recorded", &body).await?;
             WriteResponse::new(StatusCode::CREATED, &body)
         })
         .await?;

@@ -8,7 +8,7 @@ use validator::{Validate, ValidationError};
 use super::create::check_category_codes;
 use super::{ApplicationResponse, VacancyRequest};
 use crate::auth::AuthUser;
-use crate::db::audit::{self, Entity, NewAuditEvent};
+use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{DbPool, applications};
 use crate::domain::application::DraftChanges;
 use crate::domain::{ApplicationId, ApplicationStatus, Role};
@@ -94,16 +94,7 @@ pub async fn update_application(
             let after = applications::update_draft(conn, id, &changes).await?;
             audit::append(
                 conn,
-                NewAuditEvent {
-                    actor: &actor,
-                    entity: Entity::Application(id),
-                    action: "application.updated".into(),
-                    from_status: Some(before.status),
-                    to_status: Some(after.status),
-                    before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
-                    after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
-                    comment: None,
-                },
+                NewAuditEvent::application_change(&actor, "application.updated", Some(&before), &after, None)?,
             )
             .await?;
             Ok(after)
