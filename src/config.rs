@@ -11,6 +11,7 @@
 //! | `SLS_JWT_LEEWAY_SECS` | `30` |
 //! | `SLS_DB_POOL_SIZE` | `8` |
 //! | `SLS_DB_TIMEOUT_SECS` | `5` |
+//! | `SLS_DB_ROLE` | `sls_app` (empty: none) |
 //! | `SLS_EMBEDDED_PG_PORT` | `54329` |
 //! | `SLS_MAX_BODY_BYTES` | `262144` |
 //! | `SLS_WORKERS` | number of CPUs |
@@ -51,11 +52,14 @@ pub struct JwtSettings {
     pub leeway_secs: u64,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PoolSettings {
     pub max_size: usize,
     /// How long a request waits for a connection, for a new connection, and for a recycle check.
     pub timeout: Duration,
+    /// The role every pooled connection switches to (`SET ROLE`): the service's least-privilege role,
+    /// which cannot update or delete history. `None` keeps the connecting user's own rights.
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +122,11 @@ impl Settings {
             pool: PoolSettings {
                 max_size: parse(&lookup, "SLS_DB_POOL_SIZE", 8)?,
                 timeout: Duration::from_secs(parse(&lookup, "SLS_DB_TIMEOUT_SECS", 5)?),
+                role: match lookup("SLS_DB_ROLE") {
+                    None => Some("sls_app".to_owned()),
+                    Some(role) if role.trim().is_empty() => None,
+                    Some(role) => Some(role.trim().to_owned()),
+                },
             },
             embedded_pg_port: parse(&lookup, "SLS_EMBEDDED_PG_PORT", 54329)?,
             max_body_bytes: parse(&lookup, "SLS_MAX_BODY_BYTES", 256 * 1024)?,
@@ -126,6 +135,14 @@ impl Settings {
         };
         if settings.pool.max_size == 0 {
             bail!("SLS_DB_POOL_SIZE must be at least 1");
+        }
+        if let Some(role) = &settings.pool.role {
+            let mut chars = role.chars();
+            let valid = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !valid {
+                bail!("SLS_DB_ROLE must be a plain lower-case role name, not {role:?}");
+            }
         }
         Ok(settings)
     }
@@ -219,6 +236,13 @@ mod tests {
     fn unparseable_value_names_the_variable() {
         let err = settings(&[("SLS_DB_POOL_SIZE", "many")]).unwrap_err();
         assert!(err.to_string().contains("SLS_DB_POOL_SIZE"));
+    }
+
+    #[test]
+    fn the_pool_switches_to_the_service_role_unless_told_not_to() {
+        assert_eq!(settings(&[]).unwrap().pool.role.as_deref(), Some("sls_app"));
+        assert_eq!(settings(&[("SLS_DB_ROLE", "")]).unwrap().pool.role, None);
+        assert!(settings(&[("SLS_DB_ROLE", "x; DROP TABLE audit_events")]).is_err());
     }
 
     #[test]

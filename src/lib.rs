@@ -37,7 +37,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     };
     tracing::info!(database = %embedded_pg::describe(&database), migrations_applied = applied.len(), "database ready");
 
-    let pool = db::build_pool(&url, settings.pool)?;
+    let pool = db::build_pool(&url, settings.pool.clone())?;
     let jwt = JwtKeys::new(&settings.jwt_secret()?, &settings.jwt);
     let state = AppState::new(pool, jwt, settings.max_body_bytes)?;
     let listener = TcpListener::bind(settings.bind).with_context(|| format!("binding {}", settings.bind))?;

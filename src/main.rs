@@ -32,6 +32,10 @@ enum Command {
         /// The user the token names; defaults to `local-<role>`.
         #[arg(long)]
         sub: Option<String>,
+        /// For an employer token: the employment agency acting for the employer (audited as
+        /// "on behalf of").
+        #[arg(long)]
+        agency: Option<String>,
         /// How long the token is valid, e.g. `1h`, `30m`, `7d`.
         #[arg(long, default_value = "8h", value_parser = humantime::parse_duration)]
         ttl: Duration,
@@ -69,13 +73,14 @@ fn main() -> ExitCode {
             role,
             employer_id,
             sub,
+            agency,
             ttl,
         } => {
             sls_case::telemetry::init(settings.log_format, "warn");
             settings.jwt_secret().and_then(|secret| {
                 let keys = JwtKeys::new(&secret, &settings.jwt);
                 let sub = sub.unwrap_or_else(|| format!("local-{role}"));
-                let token = keys.mint(&sub, role, employer_id.map(EmployerId), ttl)?;
+                let token = keys.mint_for_agency(&sub, role, employer_id.map(EmployerId), agency.as_deref(), ttl)?;
                 println!("{token}");
                 Ok(())
             })

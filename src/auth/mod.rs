@@ -25,6 +25,10 @@ pub struct Claims {
     pub role: Role,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employer_id: Option<Uuid>,
+    /// An employment agency acting for the employer (employer tokens only); recorded as
+    /// "on behalf of" in the audit trail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
     pub exp: u64,
     pub iat: u64,
     pub iss: String,
@@ -50,6 +54,8 @@ pub enum MintError {
     RoleNotMintable(Role),
     #[error("the subject must not be empty")]
     EmptySubject,
+    #[error("only employer tokens can name an agency")]
+    AgencyNotAllowed,
     #[error(transparent)]
     Jwt(#[from] jsonwebtoken::errors::Error),
 }
@@ -81,6 +87,21 @@ impl JwtKeys {
         employer_id: Option<EmployerId>,
         ttl: Duration,
     ) -> Result<String, MintError> {
+        self.mint_for_agency(sub, role, employer_id, None, ttl)
+    }
+
+    /// As [`JwtKeys::mint`], for a user of `agency` acting for the employer.
+    pub fn mint_for_agency(
+        &self,
+        sub: &str,
+        role: Role,
+        employer_id: Option<EmployerId>,
+        agency: Option<&str>,
+        ttl: Duration,
+    ) -> Result<String, MintError> {
+        if agency.is_some() && role != Role::Employer {
+            return Err(MintError::AgencyNotAllowed);
+        }
         if sub.trim().is_empty() {
             return Err(MintError::EmptySubject);
         }
@@ -97,6 +118,7 @@ impl JwtKeys {
             sub: sub.to_owned(),
             role,
             employer_id: employer_id.map(|id| id.0),
+            agency: agency.map(str::to_owned),
             iat: now,
             exp: now + ttl.as_secs(),
             iss: self.issuer.clone(),
@@ -124,13 +146,14 @@ impl JwtKeys {
             (_, Some(_)) => return Err(ApiError::Unauthenticated),
             (_, None) => None,
         };
-        if claims.sub.trim().is_empty() {
+        if claims.sub.trim().is_empty() || (claims.agency.is_some() && claims.role != Role::Employer) {
             return Err(ApiError::Unauthenticated);
         }
         Ok(AuthUser {
             sub: claims.sub,
             role: claims.role,
             employer_id,
+            agency: claims.agency,
         })
     }
 }
@@ -142,6 +165,8 @@ pub struct AuthUser {
     pub role: Role,
     /// Set exactly when `role` is `Employer`.
     pub employer_id: Option<EmployerId>,
+    /// The agency the user belongs to, when an agency acts for the employer.
+    pub agency: Option<String>,
 }
 
 impl AuthUser {
@@ -240,7 +265,8 @@ mod tests {
             AuthUser {
                 sub: "emp1".into(),
                 role: Role::Employer,
-                employer_id: Some(employer)
+                employer_id: Some(employer),
+                agency: None,
             }
         );
         assert_eq!(user.employer_scope(), Some(employer));
@@ -274,6 +300,29 @@ mod tests {
             k.mint(" ", Role::Admin, None, ttl),
             Err(MintError::EmptySubject)
         ));
+    }
+
+    #[test]
+    fn agency_tokens_are_employer_tokens_only() {
+        let employer = EmployerId::new();
+        let ttl = Duration::from_secs(60);
+        let token = keys()
+            .mint_for_agency("agent-1", Role::Employer, Some(employer), Some("Acme Staffing"), ttl)
+            .unwrap();
+        assert_eq!(keys().verify(&token).unwrap().agency.as_deref(), Some("Acme Staffing"));
+        assert!(matches!(
+            keys().mint_for_agency("x", Role::Caseworker, None, Some("Acme"), ttl),
+            Err(MintError::AgencyNotAllowed)
+        ));
+        let forged = encode(
+            &claims(serde_json::json!({"agency": "Acme"})),
+            Algorithm::HS256,
+            &"x".repeat(32),
+        );
+        assert!(
+            keys().verify(&forged).is_err(),
+            "a caseworker token naming an agency is refused"
+        );
     }
 
     #[test]
@@ -375,6 +424,7 @@ mod tests {
             sub: "a".into(),
             role: Role::Auditor,
             employer_id: None,
+            agency: None,
         };
         assert!(user.require(&[Role::Auditor, Role::Caseworker]).is_ok());
         assert!(matches!(user.require(&[Role::Caseworker]), Err(ApiError::Forbidden(_))));

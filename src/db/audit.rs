@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::schema::audit_events;
 use crate::domain::application::Application;
+use crate::domain::audit_chain::{ChainVerifier, ChainedEvent, VerificationReport};
 use crate::domain::{ApplicationId, ApplicationStatus, EmployerId, Role};
 
 /// Who acted, as recorded on every event.
@@ -19,6 +20,8 @@ pub struct Actor {
     pub employer_id: Option<EmployerId>,
     /// The request that caused the change, to join the trail with the service's logs.
     pub request_id: Option<String>,
+    /// Set when an agency acts for the employer: whom the actor acted for.
+    pub on_behalf_of: Option<String>,
 }
 
 /// What an event is about.
@@ -42,9 +45,16 @@ pub struct NewAuditEvent<'a> {
     pub before: Option<Value>,
     pub after: Option<Value>,
     pub comment: Option<String>,
+    /// The decision record (rule results) this change produced, if any.
+    pub decision_record_id: Option<Uuid>,
 }
 
 impl<'a> NewAuditEvent<'a> {
+    pub fn with_decision_record(mut self, id: Option<Uuid>) -> Self {
+        self.decision_record_id = id;
+        self
+    }
+
     /// A record created: what it is now, and nothing before it.
     pub fn created(
         actor: &'a Actor,
@@ -61,6 +71,7 @@ impl<'a> NewAuditEvent<'a> {
             before: None,
             after: Some(serde_json::to_value(after)?),
             comment: None,
+            decision_record_id: None,
         })
     }
 
@@ -81,6 +92,7 @@ impl<'a> NewAuditEvent<'a> {
             before: before.map(serde_json::to_value).transpose()?,
             after: Some(serde_json::to_value(after)?),
             comment,
+            decision_record_id: None,
         })
     }
 }
@@ -102,6 +114,8 @@ struct NewAuditRow<'a> {
     before: Option<&'a Value>,
     after: Option<&'a Value>,
     comment: Option<&'a str>,
+    on_behalf_of: Option<&'a str>,
+    decision_record_id: Option<Uuid>,
 }
 
 /// A stored event.
@@ -124,6 +138,12 @@ pub struct AuditEvent {
     pub before: Option<Value>,
     pub after: Option<Value>,
     pub comment: Option<String>,
+    pub on_behalf_of: Option<String>,
+    pub decision_record_id: Option<Uuid>,
+    pub chain_key: String,
+    pub chain_position: i64,
+    pub prev_hash: Option<String>,
+    pub hash: String,
 }
 
 /// Appends one event. Call it inside the transaction that makes the change it records.
@@ -150,6 +170,8 @@ pub async fn append(conn: &mut AsyncPgConnection, event: NewAuditEvent<'_>) -> Q
             before: event.before.as_ref(),
             after: event.after.as_ref(),
             comment: event.comment.as_deref(),
+            on_behalf_of: event.actor.on_behalf_of.as_deref(),
+            decision_record_id: event.decision_record_id,
         })
         .returning(AuditEvent::as_returning())
         .get_result(conn)
@@ -178,4 +200,176 @@ pub async fn for_employer(conn: &mut AsyncPgConnection, id: EmployerId) -> Query
         .select(AuditEvent::as_select())
         .load(conn)
         .await
+}
+
+/// Filters for the audit search and export.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub application_id: Option<Uuid>,
+    pub actor_sub: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Events matching `filter`, oldest first, after `after_seq`, at most `limit`.
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    filter: &AuditFilter,
+    after_seq: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    let mut query = audit_events::table.into_boxed();
+    if let Some(id) = filter.application_id {
+        query = query.filter(audit_events::application_id.eq(id));
+    }
+    if let Some(sub) = &filter.actor_sub {
+        query = query.filter(audit_events::actor_sub.eq(sub.clone()));
+    }
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_events::action.eq(action.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_events::occurred_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_events::occurred_at.lt(to));
+    }
+    if let Some(seq) = after_seq {
+        query = query.filter(audit_events::seq.gt(seq));
+    }
+    query
+        .order(audit_events::seq.asc())
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .load(conn)
+        .await
+}
+
+/// The case's events up to `at`, oldest first (for point-in-time views).
+pub async fn for_application_until(
+    conn: &mut AsyncPgConnection,
+    id: ApplicationId,
+    at: DateTime<Utc>,
+) -> QueryResult<Vec<AuditEvent>> {
+    audit_events::table
+        .filter(
+            audit_events::application_id
+                .eq(id.0)
+                .and(audit_events::occurred_at.le(at)),
+        )
+        .order(audit_events::seq.asc())
+        .select(AuditEvent::as_select())
+        .load(conn)
+        .await
+}
+
+#[derive(diesel::QueryableByName)]
+struct ChainRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq: i64,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    occurred_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    request_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    actor_sub: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    actor_role: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    actor_employer_id: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    on_behalf_of: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    entity_type: String,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    entity_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    application_id: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    action: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    from_status: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    to_status: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    before: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    after: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    comment: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    decision_record_id: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    chain_key: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    chain_position: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    prev_hash: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    hash: String,
+}
+
+/// The next `limit` events in chain order after `(chain_key, chain_position)`, as stored (JSON as
+/// PostgreSQL's `jsonb` text), for verification.
+pub async fn chain_batch(
+    conn: &mut AsyncPgConnection,
+    after: Option<(&str, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<ChainedEvent>> {
+    let (key, position) = after.unwrap_or(("", 0));
+    let rows: Vec<ChainRow> = diesel::sql_query(
+        "SELECT seq, id, occurred_at, request_id, actor_sub, actor_role, actor_employer_id, on_behalf_of, \
+                entity_type, entity_id, application_id, action, from_status, to_status, before::text AS before, \
+                after::text AS after, comment, decision_record_id, chain_key, chain_position, prev_hash, hash \
+           FROM audit_events WHERE (chain_key, chain_position) > ($1, $2) \
+          ORDER BY chain_key, chain_position LIMIT $3",
+    )
+    .bind::<diesel::sql_types::Text, _>(key)
+    .bind::<diesel::sql_types::BigInt, _>(position)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ChainedEvent {
+            seq: r.seq,
+            id: r.id,
+            occurred_at: r.occurred_at,
+            request_id: r.request_id,
+            actor_sub: r.actor_sub,
+            actor_role: r.actor_role,
+            actor_employer_id: r.actor_employer_id,
+            on_behalf_of: r.on_behalf_of,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            application_id: r.application_id,
+            action: r.action,
+            from_status: r.from_status,
+            to_status: r.to_status,
+            before: r.before,
+            after: r.after,
+            comment: r.comment,
+            decision_record_id: r.decision_record_id,
+            chain_key: r.chain_key,
+            chain_position: r.chain_position,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        })
+        .collect())
+}
+
+/// Verifies every chain, reading `batch` events at a time (constant memory however many events).
+pub async fn verify_chains(conn: &mut AsyncPgConnection, batch: i64) -> QueryResult<VerificationReport> {
+    let mut verifier = ChainVerifier::new();
+    let mut after: Option<(String, i64)> = None;
+    loop {
+        let events = chain_batch(conn, after.as_ref().map(|(k, p)| (k.as_str(), *p)), batch).await?;
+        let Some(last) = events.last() else { break };
+        after = Some((last.chain_key.clone(), last.chain_position));
+        events.iter().for_each(|e| verifier.check(e));
+    }
+    Ok(verifier.finish())
 }

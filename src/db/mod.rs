@@ -17,9 +17,9 @@ pub mod wage_tables;
 
 use anyhow::Context;
 use diesel::{Connection, PgConnection};
-use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::PoolSettings;
@@ -40,6 +40,22 @@ pub fn build_pool(database_url: &str, settings: PoolSettings) -> anyhow::Result<
     // A broken connection surfaces as an error on use (mapped to 503); skipping the per-checkout
     // `SELECT 1` saves a round trip on every request.
     manager_config.recycling_method = RecyclingMethod::Fast;
+    // Least privilege: the service works as a role that may add history but never change it.
+    let role = settings.role.clone();
+    manager_config.custom_setup = Box::new(move |url| {
+        let url = url.to_owned();
+        let role = role.clone();
+        Box::pin(async move {
+            let mut conn = AsyncPgConnection::establish(&url).await?;
+            if let Some(role) = role {
+                // The name is checked to be a plain identifier when the settings are read.
+                conn.batch_execute(&format!("SET ROLE {role}"))
+                    .await
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            }
+            Ok(conn)
+        })
+    });
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, manager_config);
     Pool::builder(manager)
         .max_size(settings.max_size)

@@ -39,6 +39,12 @@ diesel::table! {
         before -> Nullable<Jsonb>,
         after -> Nullable<Jsonb>,
         comment -> Nullable<Text>,
+        on_behalf_of -> Nullable<Text>,
+        decision_record_id -> Nullable<Uuid>,
+        chain_key -> Text,
+        chain_position -> Int8,
+        prev_hash -> Nullable<Text>,
+        hash -> Text,
     }
 }
 
@@ -266,6 +272,7 @@ diesel::joinable!(recruitment_referrals -> applications (application_id));
 diesel::joinable!(recruitment_referrals -> vacancies (vacancy_id));
 diesel::joinable!(sanctions -> employers (employer_id));
 diesel::joinable!(audit_events -> applications (application_id));
+diesel::joinable!(audit_events -> decision_records (decision_record_id));
 diesel::joinable!(vacancies -> applications (application_id));
 diesel::joinable!(vacancies -> job_categories (designated_category_code));
 diesel::joinable!(wage_table_rows -> wage_tables (table_id));

@@ -5,6 +5,7 @@
 //! database.
 
 pub mod application;
+pub mod audit_chain;
 pub mod employer;
 pub mod ids;
 pub mod lifecycle;

@@ -322,6 +322,11 @@ pub fn actor(user: &AuthUser, req: &HttpRequest) -> Actor {
         role: user.role,
         employer_id: user.employer_id,
         request_id: req.extensions().get::<RequestId>().map(ToString::to_string),
+        on_behalf_of: user
+            .agency
+            .as_ref()
+            .and(user.employer_id)
+            .map(|e| format!("employer:{e}")),
     }
 }
 

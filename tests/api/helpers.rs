@@ -217,6 +217,7 @@ impl TestApp {
             sls_case::config::PoolSettings {
                 max_size: 3,
                 timeout: Duration::from_secs(10),
+                role: Some("sls_app".into()),
             },
         )
         .expect("pool");

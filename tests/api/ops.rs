@@ -97,6 +97,7 @@ async fn an_unreachable_database_is_a_503_problem_not_a_hang_or_a_500() {
         sls_case::config::PoolSettings {
             max_size: 1,
             timeout: std::time::Duration::from_secs(2),
+            role: Some("sls_app".into()),
         },
     )
     .unwrap();
