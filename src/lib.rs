@@ -68,3 +68,24 @@ pub fn migrate(settings: &Settings) -> anyhow::Result<Vec<String>> {
     }
     applied
 }
+
+/// `sls-case audit verify`: recompute the audit hash chain of the configured database.
+pub async fn verify_audit(settings: Settings) -> anyhow::Result<domain::audit_chain::VerificationReport> {
+    let database = {
+        let settings = settings.clone();
+        tokio::task::spawn_blocking(move || embedded_pg::resolve(&settings)).await??
+    };
+    let pool = db::build_pool(embedded_pg::url(&database), settings.pool.clone())?;
+    let mut conn = pool
+        .get()
+        .await
+        .map_err(|e| anyhow::anyhow!("connecting to the database: {e}"))?;
+    let report = db::audit::verify_chains(&mut conn, 5000)
+        .await
+        .context("reading the audit trail");
+    drop(conn);
+    if let Some(cluster) = &database.private_cluster {
+        cluster.stop()?;
+    }
+    report
+}

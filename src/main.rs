@@ -21,6 +21,11 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Audit-trail tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Print a bearer token signed with the configured secret, for local use.
     Token {
         /// employer, caseworker, approver, auditor or admin.
@@ -42,6 +47,12 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain of every audit event; exits 1 if a link is broken.
+    Verify,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match Settings::from_env() {
@@ -55,6 +66,25 @@ fn main() -> ExitCode {
         Command::Serve => {
             sls_case::telemetry::init(settings.log_format, "info");
             actix_web::rt::System::new().block_on(sls_case::serve(settings))
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            sls_case::telemetry::init(settings.log_format, "warn");
+            let started = std::time::Instant::now();
+            match actix_web::rt::System::new().block_on(sls_case::verify_audit(settings)) {
+                Ok(report) => {
+                    let mut json = serde_json::to_value(&report).unwrap_or_default();
+                    json["seconds"] = serde_json::json!(started.elapsed().as_secs_f64());
+                    println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+                    return if report.intact {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    };
+                }
+                Err(err) => Err(err),
+            }
         }
         Command::Migrate => {
             sls_case::telemetry::init(settings.log_format, "info");

@@ -19,7 +19,9 @@ use crate::clock::Clock;
 use crate::db::DbPool;
 use crate::http::extract::BodyLimits;
 use crate::http::ops::ExpectedSchema;
-use crate::http::{self, applications, employer_records, employers, job_categories, ops, policy, wage_tables};
+use crate::http::{
+    self, applications, audit, employer_records, employers, job_categories, ops, policy, stats, wage_tables,
+};
 use crate::openapi::ApiDoc;
 use crate::telemetry::RequestSpan;
 
@@ -111,6 +113,10 @@ pub fn build_app(
                 .service(applications::create_referral)
                 .service(applications::record_referral_outcome)
                 .service(applications::create_job_fair_attendance)
+                .service(audit::list_audit_events)
+                .service(audit::export_audit_events)
+                .service(audit::verify_audit_chain)
+                .service(stats::get_stats)
                 .service(applications::get_application_history),
         )
         .split_for_parts();

@@ -356,21 +356,28 @@ pub async fn update_draft(
     get(conn, id, None).await
 }
 
-/// Moves a case to `to` (as decided by the lifecycle) and bumps its version. The caller holds the
-/// row lock. `submitted_at` is stamped the first time a case leaves the draft status by submission.
+/// Moves a case to `to` (as decided by the lifecycle) on the date `on`, and bumps its version. The
+/// caller holds the row lock. `submitted_at` is stamped when the case is submitted; `closed_on` when it
+/// reaches a terminal status; `recruitment_completed_on` when recruitment completes.
 pub async fn set_status(
     conn: &mut AsyncPgConnection,
     id: ApplicationId,
     to: ApplicationStatus,
     stamp_submitted: bool,
+    on: NaiveDate,
 ) -> QueryResult<Application> {
     let submitted_at = stamp_submitted.then_some(applications::submitted_at.eq(diesel::dsl::now));
+    let closed_on = to.is_terminal().then_some(applications::closed_on.eq(on));
+    let recruitment_completed =
+        (to == ApplicationStatus::RecruitmentReview).then_some(applications::recruitment_completed_on.eq(on));
     diesel::update(applications::table.filter(applications::id.eq(id.0)))
         .set((
             applications::status.eq(to.as_str()),
             applications::version.eq(applications::version + 1),
             applications::updated_at.eq(diesel::dsl::now),
             submitted_at,
+            closed_on,
+            recruitment_completed,
         ))
         .execute(conn)
         .await?;

@@ -13,6 +13,7 @@ pub mod job_categories;
 pub mod pagination;
 pub mod policy;
 pub mod schema;
+pub mod stats;
 pub mod wage_tables;
 
 use anyhow::Context;

@@ -18,6 +18,8 @@ diesel::table! {
         recommended_by -> Nullable<Text>,
         decided_by -> Nullable<Text>,
         decided_on -> Nullable<Date>,
+        recruitment_completed_on -> Nullable<Date>,
+        closed_on -> Nullable<Date>,
     }
 }
 

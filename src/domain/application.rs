@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{ApplicationId, ApplicationStatus, EmployerId, VacancyId};
 
 /// One post the employer wants to fill with imported workers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Vacancy {
     pub post_title: String,
     /// One of the 26 designated job categories, when the post falls in one (domain.md §6).
@@ -53,7 +53,7 @@ impl ApplicationType {
 }
 
 /// What the service records on a vacancy as the case moves on.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct VacancyProgress {
     pub wage_table_id_at_submission: Option<Uuid>,
     pub median_at_submission_hkd: Option<u32>,
@@ -93,7 +93,7 @@ impl DraftChanges {
 }
 
 /// A stored vacancy.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredVacancy {
     pub id: VacancyId,
     #[serde(flatten)]
@@ -102,8 +102,9 @@ pub struct StoredVacancy {
     pub progress: VacancyProgress,
 }
 
-/// An application as stored: what the audit trail snapshots before and after each change.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// An application as stored: what the audit trail snapshots before and after each change, and what
+/// a point-in-time view rebuilds from those snapshots.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Application {
     pub id: ApplicationId,
     pub reference: String,
@@ -166,6 +167,14 @@ pub fn sla_clock(
         paused,
         due_on,
     }
+}
+
+/// The case as it stood after the last of `snapshots` (the `after` of each application event, oldest
+/// first): replaying the history is taking the latest complete snapshot.
+pub fn replay(
+    snapshots: impl IntoIterator<Item = serde_json::Value>,
+) -> Option<Result<Application, serde_json::Error>> {
+    snapshots.into_iter().last().map(serde_json::from_value)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! actix's own errors the same problem+json shape as ours.
 
 pub mod applications;
+pub mod audit;
 pub mod employer_records;
 pub mod employers;
 pub mod extract;
@@ -9,6 +10,7 @@ pub mod idempotency;
 pub mod job_categories;
 pub mod ops;
 pub mod policy;
+pub mod stats;
 pub mod validate;
 pub mod wage_tables;
 

@@ -42,6 +42,7 @@ const EMPLOYER: &[Role] = &[Role::Employer];
 const CASEWORKER: &[Role] = &[Role::Caseworker];
 const APPROVER: &[Role] = &[Role::Approver];
 const ADMIN: &[Role] = &[Role::Admin];
+const AUDITOR: &[Role] = &[Role::Auditor];
 
 fn endpoints() -> Vec<Endpoint> {
     use Method as M;
@@ -253,6 +254,15 @@ fn endpoints() -> Vec<Endpoint> {
                 || json!({"vacancy_id": uuid::Uuid::nil(), "week_no": 1, "session_on": "2026-03-01", "centre": "Kowloon", "attended": true}),
             ),
             CASEWORKER,
+        ),
+        ep(M::GET, |_| "/v1/audit/events".into(), None, AUDITOR),
+        ep(M::GET, |_| "/v1/audit/export".into(), None, AUDITOR),
+        ep(M::GET, |_| "/v1/audit/verify".into(), None, AUDITOR),
+        ep(
+            M::GET,
+            |_| "/v1/stats?from=2026-01-01&to=2026-12-31".into(),
+            None,
+            &[Role::Caseworker, Role::Approver, Role::Auditor],
         ),
     ]
 }

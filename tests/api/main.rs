@@ -3,6 +3,7 @@
 mod access;
 mod applications;
 mod audit_trail;
+mod auditability;
 mod cli;
 mod employers;
 mod errors;

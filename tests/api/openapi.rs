@@ -50,6 +50,10 @@ const ROUTES: &[(&str, &str)] = &[
         "/v1/applications/{id}/recruitment/referrals/{referral_id}/outcome",
     ),
     ("post", "/v1/applications/{id}/recruitment/job-fairs"),
+    ("get", "/v1/audit/events"),
+    ("get", "/v1/audit/export"),
+    ("get", "/v1/audit/verify"),
+    ("get", "/v1/stats"),
 ];
 
 /// Reference data every role may read: these alone have no 403.

@@ -170,10 +170,11 @@ pub async fn act_on_application(
             // Role and status first; the action's own checks come after.
             let mut to = transition(before.status, action, actor.role)?;
             let comment = request.comment.clone().map(|c| c.trim().to_owned());
-            if let Some(decided) = side_effects(conn, &before, action, &request, &actor, today).await? {
+            let effects = side_effects(conn, &before, action, &request, &actor, today).await?;
+            if let Some(decided) = effects.status {
                 to = decided;
             }
-            let after = applications::set_status(conn, id, to, action == ApplicationAction::Submit).await?;
+            let after = applications::set_status(conn, id, to, action == ApplicationAction::Submit, today).await?;
             audit::append(
                 conn,
                 NewAuditEvent::application_change(
@@ -182,7 +183,8 @@ pub async fn act_on_application(
                     Some(&before),
                     &after,
                     comment,
-                )?,
+                )?
+                .with_decision_record(effects.record),
             )
             .await?;
             tracing::info!(application.id = %id, action = %action, status = %after.status, "application action taken");
@@ -195,8 +197,16 @@ pub async fn act_on_application(
     Ok(response.into_response())
 }
 
-/// What an action does besides changing the status. Returns a different target status when the
-/// action's outcome decides it (approve → partially approved).
+/// What an action's side effects decided.
+#[derive(Default)]
+struct Effects {
+    /// A different target status, when the action's outcome decides it (approve → partially approved).
+    status: Option<ApplicationStatus>,
+    /// The decision record the action stored, for the audit event to reference.
+    record: Option<Uuid>,
+}
+
+/// What an action does besides changing the status.
 async fn side_effects(
     conn: &mut Conn,
     app: &Application,
@@ -204,7 +214,7 @@ async fn side_effects(
     request: &ActionRequest,
     actor: &Actor,
     today: NaiveDate,
-) -> Result<Option<ApplicationStatus>, ApiError> {
+) -> Result<Effects, ApiError> {
     use ApplicationAction as A;
     match action {
         A::Submit => {
@@ -227,7 +237,10 @@ async fn side_effects(
                 decision: None,
                 recommended_by: None,
             };
-            store_record(conn, app, actor, e).await?;
+            return Ok(Effects {
+                status: None,
+                record: Some(store_record(conn, app, actor, e).await?),
+            });
         }
         A::RequestInfo => {
             let policy = policy::load(conn).await?;
@@ -301,7 +314,10 @@ async fn side_effects(
                 decision: None,
                 recommended_by: None,
             };
-            store_record(conn, app, actor, e).await?;
+            return Ok(Effects {
+                status: None,
+                record: Some(store_record(conn, app, actor, e).await?),
+            });
         }
         A::Recommend => {
             let policy = policy::load(conn).await?;
@@ -314,7 +330,10 @@ async fn side_effects(
                 decision: Some(&decision),
                 recommended_by: None,
             };
-            store_record(conn, app, actor, e).await?;
+            return Ok(Effects {
+                status: None,
+                record: Some(store_record(conn, app, actor, e).await?),
+            });
         }
         A::StartConsultation if app.recommended_by.is_none() => {
             return Err(ApiError::RuleViolation {
@@ -384,12 +403,15 @@ async fn side_effects(
                 decision: Some(&decision),
                 recommended_by: Some(recommender),
             };
-            store_record(conn, app, actor, e).await?;
-            return Ok(Some(target));
+            let record = store_record(conn, app, actor, e).await?;
+            return Ok(Effects {
+                status: Some(target),
+                record: Some(record),
+            });
         }
         _ => {}
     }
-    Ok(None)
+    Ok(Effects::default())
 }
 
 /// What a decision record holds besides the application.
@@ -403,7 +425,8 @@ struct Evaluation<'a> {
 }
 
 /// Stores a decision record: the rules evaluated, and the outcome when there is one.
-async fn store_record(conn: &mut Conn, app: &Application, actor: &Actor, e: Evaluation<'_>) -> Result<(), ApiError> {
+async fn store_record(conn: &mut Conn, app: &Application, actor: &Actor, e: Evaluation<'_>) -> Result<Uuid, ApiError> {
+    let id = Uuid::new_v4();
     let outcome = e.decision.map(|d| match d.outcome {
         DecisionOutcome::Approve => "APPROVE",
         DecisionOutcome::PartiallyApprove => "PARTIALLY_APPROVE",
@@ -417,7 +440,7 @@ async fn store_record(conn: &mut Conn, app: &Application, actor: &Actor, e: Eval
     casework::insert_decision_record(
         conn,
         &DecisionRecord {
-            id: Uuid::new_v4(),
+            id,
             application_id: app.id.0,
             kind: e.kind.to_owned(),
             evaluated_on: e.on,
@@ -435,5 +458,5 @@ async fn store_record(conn: &mut Conn, app: &Application, actor: &Actor, e: Eval
         },
     )
     .await?;
-    Ok(())
+    Ok(id)
 }

@@ -256,8 +256,15 @@ pub struct HistoryEventResponse {
     pub before: Option<serde_json::Value>,
     /// The case after the change.
     pub after: Option<serde_json::Value>,
+    /// A comment; Labour Department staff's notes are internal and not shown to employers.
     pub comment: Option<String>,
     pub request_id: Option<String>,
+    /// Whom the actor acted for, when an agency acted for the employer.
+    pub on_behalf_of: Option<String>,
+    /// The decision record (rule results) the change produced.
+    pub decision_record_id: Option<Uuid>,
+    /// This event's hash in the case's tamper-evident chain.
+    pub hash: String,
 }
 
 impl From<AuditEvent> for HistoryEventResponse {
@@ -278,6 +285,9 @@ impl From<AuditEvent> for HistoryEventResponse {
             after: e.after,
             comment: e.comment,
             request_id: e.request_id,
+            on_behalf_of: e.on_behalf_of,
+            decision_record_id: e.decision_record_id,
+            hash: e.hash,
         }
     }
 }

@@ -4,12 +4,12 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{ApplicationListResponse, ApplicationResponse, HistoryResponse};
+use super::{ApplicationListResponse, ApplicationResponse, HistoryEventResponse, HistoryResponse};
 use crate::auth::AuthUser;
 use crate::clock::Clock;
 use crate::db::applications::{self, ApplicationFilter};
 use crate::db::{DbPool, audit, casework};
-use crate::domain::application::sla_clock;
+use crate::domain::application::{replay, sla_clock};
 use crate::domain::policy::keys;
 use crate::domain::{ApplicationId, ApplicationStatus, EmployerId, Role};
 use crate::error::{ApiError, Problem};
@@ -67,8 +67,16 @@ pub async fn list_applications(
     }))
 }
 
-/// One application with its vacancies and the actions the caller may take now.
-#[utoipa::path(tag = "applications", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")), responses(
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct GetApplicationQuery {
+    /// Rebuild the case as it stood at this instant (RFC 3339) from its history.
+    pub as_of: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// One application with its vacancies and the actions the caller may take now; with `as_of`, the case
+/// as it stood then (rebuilt from its audit history).
+#[utoipa::path(tag = "applications", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id"), GetApplicationQuery), responses(
     (status = 200, body = ApplicationResponse, headers(("ETag" = String))),
     (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
     (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -84,9 +92,24 @@ pub async fn get_application(
     pool: web::Data<DbPool>,
     clock: web::Data<Clock>,
     id: web::Path<Uuid>,
+    query: QueryParams<GetApplicationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&CASE_READERS)?;
     let mut conn = pool.get().await?;
+    if let Some(as_of) = query.0.as_of {
+        let id = ApplicationId(id.into_inner());
+        // Ownership first: another employer's case is not found, whatever the date.
+        applications::get(&mut conn, id, user.employer_scope())
+            .await
+            .map_err(not_found("application"))?;
+        let snapshots = audit::for_application_until(&mut conn, id, as_of)
+            .await?
+            .into_iter()
+            .filter(|e| e.entity_type == "application" && e.action.starts_with("application."))
+            .filter_map(|e| e.after);
+        let application = replay(snapshots).ok_or(ApiError::NotFound("application at that time"))??;
+        return Ok(HttpResponse::Ok().json(ApplicationResponse::new(application, user.role)));
+    }
     let application = applications::get(&mut conn, ApplicationId(id.into_inner()), user.employer_scope())
         .await
         .map_err(not_found("application"))?;
@@ -137,8 +160,22 @@ pub async fn get_application_history(
         .await
         .map_err(not_found("application"))?;
     let events = audit::for_application(&mut conn, id).await?;
+    let employer_view = user.role == Role::Employer;
+    let items = events
+        .into_iter()
+        .map(|e| {
+            // Notes written by Labour Department staff are internal: employers see what happened,
+            // not the officers' comments on it.
+            let internal = employer_view && e.actor_role != Role::Employer.as_str();
+            let mut event = HistoryEventResponse::from(e);
+            if internal {
+                event.comment = None;
+            }
+            event
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(HistoryResponse {
         application_id: id.0,
-        items: events.into_iter().map(Into::into).collect(),
+        items,
     }))
 }

@@ -1,0 +1,344 @@
+//! The audit trail for auditors: search, a streaming export, and verification of the hash chain.
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::extract::QueryParams;
+use crate::auth::AuthUser;
+use crate::db::DbPool;
+use crate::db::audit::{self, AuditEvent, AuditFilter};
+use crate::domain::Role;
+use crate::error::{ApiError, Problem};
+
+/// One audit event with its place in the hash chain.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditEventResponse {
+    pub seq: i64,
+    pub id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    pub request_id: Option<String>,
+    pub actor_sub: String,
+    pub actor_role: String,
+    pub actor_employer_id: Option<Uuid>,
+    /// Whom the actor acted for, when an agency acted for an employer.
+    pub on_behalf_of: Option<String>,
+    pub entity_type: String,
+    pub entity_id: Uuid,
+    pub application_id: Option<Uuid>,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+    pub comment: Option<String>,
+    /// The decision record (rule results) the change produced.
+    pub decision_record_id: Option<Uuid>,
+    pub chain_key: String,
+    pub chain_position: i64,
+    pub prev_hash: Option<String>,
+    pub hash: String,
+}
+
+impl From<AuditEvent> for AuditEventResponse {
+    fn from(e: AuditEvent) -> Self {
+        Self {
+            seq: e.seq,
+            id: e.id,
+            occurred_at: e.occurred_at,
+            request_id: e.request_id,
+            actor_sub: e.actor_sub,
+            actor_role: e.actor_role,
+            actor_employer_id: e.actor_employer_id,
+            on_behalf_of: e.on_behalf_of,
+            entity_type: e.entity_type,
+            entity_id: e.entity_id,
+            application_id: e.application_id,
+            action: e.action,
+            from_status: e.from_status,
+            to_status: e.to_status,
+            before: e.before,
+            after: e.after,
+            comment: e.comment,
+            decision_record_id: e.decision_record_id,
+            chain_key: e.chain_key,
+            chain_position: e.chain_position,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Only this case's events.
+    pub application_id: Option<Uuid>,
+    /// Only this actor's (`sub`).
+    #[validate(length(min = 1, max = 200))]
+    pub actor: Option<String>,
+    /// Only this action, e.g. `application.approve`.
+    #[validate(length(min = 1, max = 100))]
+    pub action: Option<String>,
+    /// From this instant (inclusive, RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Until this instant (exclusive, RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// Items per page (1 to 500, default 50); ignored by the export.
+    #[validate(range(min = 1, max = 500))]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl AuditQuery {
+    fn filter(&self) -> AuditFilter {
+        AuditFilter {
+            application_id: self.application_id,
+            actor_sub: self.actor.clone(),
+            action: self.action.clone(),
+            from: self.from,
+            to: self.to,
+        }
+    }
+
+    /// The cursor is the last `seq` seen.
+    fn after_seq(&self) -> Result<Option<i64>, ApiError> {
+        self.cursor
+            .as_deref()
+            .map(|c| {
+                c.parse::<i64>()
+                    .map_err(|_| ApiError::field("cursor", "not a cursor returned by this API"))
+            })
+            .transpose()
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventListResponse {
+    pub items: Vec<AuditEventResponse>,
+    pub next_cursor: Option<String>,
+}
+
+/// Every audit event, oldest first, filtered by case, actor, action and time range.
+#[utoipa::path(tag = "audit", security(("bearer" = [])), params(AuditQuery), responses(
+    (status = 200, body = AuditEventListResponse),
+    (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Auditors only", body = Problem, content_type = "application/problem+json"),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/audit/events")]
+pub async fn list_audit_events(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    query: QueryParams<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Auditor])?;
+    let query = query.0;
+    let limit = i64::from(query.limit.unwrap_or(50));
+    let mut conn = pool.get().await?;
+    let mut events = audit::search(&mut conn, &query.filter(), query.after_seq()?, limit + 1).await?;
+    let more = events.len() as i64 > limit;
+    events.truncate(limit as usize);
+    let next_cursor = if more {
+        events.last().map(|e| e.seq.to_string())
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(AuditEventListResponse {
+        items: events.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// Events read from the database per round trip of the export.
+const EXPORT_BATCH: i64 = 500;
+
+const CSV_COLUMNS: [&str; 22] = [
+    "seq",
+    "id",
+    "occurred_at",
+    "request_id",
+    "actor_sub",
+    "actor_role",
+    "actor_employer_id",
+    "on_behalf_of",
+    "entity_type",
+    "entity_id",
+    "application_id",
+    "action",
+    "from_status",
+    "to_status",
+    "comment",
+    "decision_record_id",
+    "chain_key",
+    "chain_position",
+    "prev_hash",
+    "hash",
+    "before",
+    "after",
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum ExportFormat {
+    NdJson,
+    Csv,
+}
+
+fn encode_batch(events: Vec<AuditEvent>, format: ExportFormat, header_row: bool) -> Result<Bytes, ApiError> {
+    match format {
+        ExportFormat::NdJson => {
+            let mut out = Vec::with_capacity(events.len() * 512);
+            for e in events {
+                serde_json::to_writer(&mut out, &AuditEventResponse::from(e))?;
+                out.push(b'\n');
+            }
+            Ok(Bytes::from(out))
+        }
+        ExportFormat::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::with_capacity(events.len() * 512));
+            let csv_err = |e: csv::Error| ApiError::Internal(e.into());
+            if header_row {
+                writer.write_record(CSV_COLUMNS).map_err(csv_err)?;
+            }
+            let text = |v: Option<String>| v.unwrap_or_default();
+            let uuid = |v: Option<Uuid>| v.map(|u| u.to_string()).unwrap_or_default();
+            let json = |v: Option<serde_json::Value>| v.map(|j| j.to_string()).unwrap_or_default();
+            for e in events {
+                writer
+                    .write_record([
+                        e.seq.to_string(),
+                        e.id.to_string(),
+                        e.occurred_at.to_rfc3339(),
+                        text(e.request_id),
+                        e.actor_sub,
+                        e.actor_role,
+                        uuid(e.actor_employer_id),
+                        text(e.on_behalf_of),
+                        e.entity_type,
+                        e.entity_id.to_string(),
+                        uuid(e.application_id),
+                        e.action,
+                        text(e.from_status),
+                        text(e.to_status),
+                        text(e.comment),
+                        uuid(e.decision_record_id),
+                        e.chain_key,
+                        e.chain_position.to_string(),
+                        text(e.prev_hash),
+                        e.hash,
+                        json(e.before),
+                        json(e.after),
+                    ])
+                    .map_err(csv_err)?;
+            }
+            Ok(Bytes::from(
+                writer
+                    .into_inner()
+                    .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?,
+            ))
+        }
+    }
+}
+
+/// The same events as a stream: NDJSON (`application/x-ndjson`, the default) or CSV (`text/csv`) by the
+/// `Accept` header. Read and sent a batch at a time, so memory stays flat however large the range.
+#[utoipa::path(tag = "audit", security(("bearer" = [])), params(AuditQuery), responses(
+    (status = 200, description = "One event per line (NDJSON) or per row (CSV, with a header row)", content(
+        (String = "application/x-ndjson"), (String = "text/csv"))),
+    (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Auditors only", body = Problem, content_type = "application/problem+json"),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/audit/export")]
+pub async fn export_audit_events(
+    user: AuthUser,
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    query: QueryParams<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Auditor])?;
+    let query = query.0;
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let format = if accept.contains("text/csv") {
+        ExportFormat::Csv
+    } else {
+        ExportFormat::NdJson
+    };
+    let content_type = match format {
+        ExportFormat::Csv => "text/csv; charset=utf-8",
+        ExportFormat::NdJson => "application/x-ndjson",
+    };
+    let filter = query.filter();
+    let start = query.after_seq()?;
+    // Fail before the first byte if the database is not there, so the client gets a problem, not a
+    // truncated stream.
+    drop(pool.get().await?);
+    let pool = pool.into_inner();
+    let stream = futures_util::stream::try_unfold((start, true, false), move |(after, first, done)| {
+        let pool = pool.clone();
+        let filter = filter.clone();
+        async move {
+            if done {
+                return Ok::<_, ApiError>(None);
+            }
+            let mut conn = pool.get().await?;
+            let events = audit::search(&mut conn, &filter, after, EXPORT_BATCH).await?;
+            drop(conn);
+            let finished = (events.len() as i64) < EXPORT_BATCH;
+            let last = events.last().map(|e| e.seq).or(after);
+            let chunk = encode_batch(events, format, first)?;
+            Ok(Some((chunk, (last, false, finished))))
+        }
+    });
+    Ok(HttpResponse::Ok().content_type(content_type).streaming(stream))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerificationResponse {
+    pub verified_at: DateTime<Utc>,
+    pub events_checked: u64,
+    pub chains_checked: u64,
+    /// True when no link is broken.
+    pub intact: bool,
+    /// The first event whose link or content does not verify.
+    #[schema(value_type = Option<Object>)]
+    pub first_broken_link: Option<crate::domain::audit_chain::BrokenLink>,
+    /// Digest of every chain's last event: record it to detect a removed tail later.
+    pub heads_digest: String,
+}
+
+/// Recompute the whole hash chain and report the events checked and the first broken link.
+#[utoipa::path(tag = "audit", security(("bearer" = [])), responses(
+    (status = 200, body = VerificationResponse),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Auditors only", body = Problem, content_type = "application/problem+json"),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/audit/verify")]
+pub async fn verify_audit_chain(user: AuthUser, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Auditor])?;
+    let mut conn = pool.get().await?;
+    let report = audit::verify_chains(&mut conn, 2000).await?;
+    Ok(HttpResponse::Ok().json(VerificationResponse {
+        verified_at: Utc::now(),
+        events_checked: report.events_checked,
+        chains_checked: report.chains_checked,
+        intact: report.intact,
+        first_broken_link: report.first_broken_link,
+        heads_digest: report.heads_digest,
+    }))
+}

@@ -1,0 +1,123 @@
+//! Statistics for any period: what paragraph 22 of the LegCo paper reports, and more.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::extract::QueryParams;
+use crate::auth::AuthUser;
+use crate::db::{DbPool, stats};
+use crate::domain::Role;
+use crate::error::{ApiError, Problem};
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StatsQuery {
+    /// First day of the period (Hong Kong date).
+    pub from: NaiveDate,
+    /// Last day of the period (included).
+    pub to: NaiveDate,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Totals {
+    pub applications: i64,
+    pub workers: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InProcessing {
+    /// Submitted by the end of the period and neither decided nor closed by then.
+    pub applications: i64,
+    /// Of those, screened in (local recruitment started) by the end of the period.
+    pub recruitment_started: i64,
+    /// Of those, with local recruitment completed by the end of the period.
+    pub recruitment_completed: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Breakdown {
+    /// A post code (or title, for non-common posts) or a designated category (`NONE`: not designated).
+    pub key: String,
+    /// Applications received in the period with a vacancy under this key.
+    pub applications: i64,
+    pub workers_requested: i64,
+    /// Places approved in the period under this key.
+    pub workers_approved: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsResponse {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Applications submitted in the period and the workers they requested.
+    pub received: Totals,
+    /// Applications approved (in full or in part) in the period and the places granted.
+    pub approved: Totals,
+    pub in_processing: InProcessing,
+    /// Refusals decided in the period by reason code.
+    #[schema(value_type = Object, example = json!({"WAGE_BELOW_MEDIAN": 2}))]
+    pub refusals_by_reason: std::collections::BTreeMap<String, i64>,
+    pub by_post: Vec<Breakdown>,
+    pub by_designated_category: Vec<Breakdown>,
+}
+
+fn breakdown(rows: Vec<stats::Breakdown>) -> Vec<Breakdown> {
+    rows.into_iter()
+        .map(|r| Breakdown {
+            key: r.key,
+            applications: r.applications,
+            workers_requested: r.workers_requested,
+            workers_approved: r.workers_approved,
+        })
+        .collect()
+}
+
+/// Applications received, approved and in processing in a period, refusals by reason, and figures by
+/// post and designated category.
+#[utoipa::path(tag = "statistics", security(("bearer" = [])), params(StatsQuery), responses(
+    (status = 200, body = StatsResponse),
+    (status = 400, description = "Invalid or missing dates", body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/stats")]
+pub async fn get_stats(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    query: QueryParams<StatsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Caseworker, Role::Approver, Role::Auditor])?;
+    let StatsQuery { from, to } = query.0;
+    if to < from {
+        return Err(ApiError::field("to", "must not be before from"));
+    }
+    let mut conn = pool.get().await?;
+    let received = stats::received(&mut conn, from, to).await?;
+    let approved = stats::approved(&mut conn, from, to).await?;
+    let processing = stats::in_processing(&mut conn, to).await?;
+    let refusals = stats::refusals_by_reason(&mut conn, from, to).await?;
+    Ok(HttpResponse::Ok().json(StatsResponse {
+        from,
+        to,
+        received: Totals {
+            applications: received.applications,
+            workers: received.workers,
+        },
+        approved: Totals {
+            applications: approved.applications,
+            workers: approved.workers,
+        },
+        in_processing: InProcessing {
+            applications: processing.applications,
+            recruitment_started: processing.recruitment_started,
+            recruitment_completed: processing.recruitment_completed,
+        },
+        refusals_by_reason: refusals.into_iter().map(|c| (c.key, c.count)).collect(),
+        by_post: breakdown(stats::by_post(&mut conn, from, to).await?),
+        by_designated_category: breakdown(stats::by_designated_category(&mut conn, from, to).await?),
+    }))
+}
