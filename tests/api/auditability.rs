@@ -281,16 +281,10 @@ async fn a_case_as_it_stood_at_any_moment_equals_the_replay_of_its_history_up_to
             .as_array()
             .unwrap()
             .iter()
-            .filter(|e| {
-                e["occurred_at"]
-                    .as_str()
-                    .unwrap()
-                    .parse::<chrono::DateTime<chrono::Utc>>()
-                    .unwrap()
-                    <= at
+            .rfind(|e| {
+                let occurred: chrono::DateTime<chrono::Utc> = e["occurred_at"].as_str().unwrap().parse().unwrap();
+                occurred <= at && e["action"].as_str().unwrap().starts_with("application.")
             })
-            .filter(|e| e["action"].as_str().unwrap().starts_with("application."))
-            .next_back()
             .unwrap()["after"]
             .clone();
         assert_eq!(replayed["status"], live["status"]);
