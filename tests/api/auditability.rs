@@ -415,6 +415,23 @@ async fn the_export_streams_every_event_in_ndjson_or_csv_across_many_batches() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1300);
     assert_eq!(&rows[0][14], "line, with \"quotes\"");
+    // Written as it is read, a batch of at most 500 events per chunk: memory stays flat however many.
+    let chunks = app
+        .chunks(
+            TestRequest::get()
+                .uri("/v1/audit/export")
+                .insert_header((header::AUTHORIZATION, format!("Bearer {auditor}"))),
+        )
+        .await;
+    assert!(chunks.len() >= 3, "{} chunks", chunks.len());
+    assert!(chunks.iter().all(|c| c.iter().filter(|&&b| b == b'\n').count() <= 500));
+    assert_eq!(
+        chunks
+            .iter()
+            .map(|c| c.iter().filter(|&&b| b == b'\n').count())
+            .sum::<usize>(),
+        1300
+    );
     app.get("/v1/audit/export", &app.token(Role::Caseworker, None))
         .await
         .assert_problem(403, "forbidden");

@@ -260,6 +260,17 @@ impl TestApp {
         TestResponse { status, headers, bytes }
     }
 
+    /// Sends a request and returns the body as the chunks the service wrote it in.
+    pub async fn chunks(&self, request: TestRequest) -> Vec<Bytes> {
+        let response = test::call_service(&self.app, request.to_request()).await;
+        let mut body = std::pin::pin!(response.into_body());
+        let mut chunks = Vec::new();
+        while let Some(chunk) = std::future::poll_fn(|cx| body.as_mut().poll_next(cx)).await {
+            chunks.push(chunk.expect("body chunk"));
+        }
+        chunks
+    }
+
     /// A request with an optional bearer token and JSON body.
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> TestResponse {
         let mut request = TestRequest::default().method(method).uri(path);
