@@ -88,3 +88,43 @@ fn migrate_command_applies_every_migration_once() {
     let second = run();
     assert!(String::from_utf8_lossy(&second.stdout).contains("applied 0 migration(s)"));
 }
+
+#[test]
+fn audit_verify_command_reports_an_intact_trail_and_exits_1_on_a_broken_link() {
+    use diesel::RunQueryDsl;
+    let db = TestDatabase::migrated();
+    let mut conn = db.connect();
+    for action in ["policy.value_added", "policy.value_added"] {
+        diesel::sql_query(format!(
+            "INSERT INTO audit_events (id, actor_sub, actor_role, entity_type, entity_id, action) \
+             VALUES (gen_random_uuid(), 'admin', 'admin', 'policy', '00000000-0000-4000-8000-000000000001', '{action}')"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    }
+    let run = || {
+        sls_case()
+            .args(["audit", "verify"])
+            .env("DATABASE_URL", &db.url)
+            .output()
+            .unwrap()
+    };
+    let intact = run();
+    assert!(intact.status.success(), "{}", String::from_utf8_lossy(&intact.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&intact.stdout).unwrap();
+    assert_eq!(
+        (report["events_checked"].as_u64(), report["intact"].as_bool()),
+        (Some(2), Some(true))
+    );
+
+    diesel::sql_query("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete")
+        .execute(&mut conn)
+        .unwrap();
+    diesel::sql_query("UPDATE audit_events SET actor_sub = 'admiN' WHERE chain_position = 1")
+        .execute(&mut conn)
+        .unwrap();
+    let broken = run();
+    assert_eq!(broken.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&broken.stdout).unwrap();
+    assert_eq!(report["first_broken_link"]["chain_position"], 1);
+}
