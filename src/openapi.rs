@@ -11,7 +11,8 @@ use crate::error::{FieldError, Problem};
     info(
         title = "sls-case",
         description = "Case management for Hong Kong's Enhanced Supplementary Labour Scheme (ESLS): \
-            employers, applications with vacancies, their lifecycle and audit trail.\n\n\
+            employers, applications with vacancies, the scheme's rules as effective-dated policy and \
+            versioned wage tables, the case workflow to a decision, and a tamper-evident audit trail.\n\n\
             Every error is an RFC 9457 `application/problem+json` document with a stable `type` \
             (see docs/errors.md). Authenticate with a bearer JWT (`sls-case token --role ROLE`).",
         license(name = "MIT OR Apache-2.0")
@@ -23,6 +24,12 @@ use crate::error::{FieldError, Problem};
         (name = "reference data", description = "Designated job categories"),
         (name = "employers", description = "Applicant companies"),
         (name = "applications", description = "Cases: drafts, vacancies, lifecycle actions and history"),
+        (name = "policy", description = "Effective-dated rule values"),
+        (name = "wage tables", description = "Versioned median monthly wage tables"),
+        (name = "recruitment", description = "Local recruitment: adverts, referrals, interview outcomes, job fairs"),
+        (name = "decisions", description = "Rule checks, decision records, pre-submission check, wage benchmarks"),
+        (name = "audit", description = "The tamper-evident audit trail: search, export, verification"),
+        (name = "statistics", description = "Figures for any period"),
     )
 )]
 pub struct ApiDoc;

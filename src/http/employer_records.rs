@@ -14,7 +14,7 @@ use validator::Validate;
 
 use super::employers::not_found;
 use super::extract::{JsonBody, actor};
-use super::idempotency::WriteResponse;
+use super::idempotency::{self, Idempotency, WriteResponse};
 use super::validate;
 use crate::auth::AuthUser;
 use crate::clock::Clock;
@@ -112,7 +112,7 @@ fn check_per_post(name: &str, per_post: &BTreeMap<String, u32>, total: u32, erro
 
 /// File a headcount return (the employer for itself, or a caseworker). Returns are never edited: a
 /// correction is a newer return.
-#[utoipa::path(tag = "employers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id")),
+#[utoipa::path(tag = "employers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = CreateHeadcountReturnRequest, responses(
     (status = 201, body = HeadcountReturnResponse),
     (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -121,6 +121,7 @@ fn check_per_post(name: &str, per_post: &BTreeMap<String, u32>, total: u32, erro
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 413, body = Problem, content_type = "application/problem+json"),
     (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Idempotency-Key reused for a different request", body = Problem, content_type = "application/problem+json"),
     (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/employers/{id}/headcount-returns")]
@@ -155,10 +156,14 @@ pub async fn create_headcount_return(
     }
     let employer = EmployerId(id.into_inner());
     let actor = actor(&user, &req);
+    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
     let mut conn = pool.get().await?;
     visible_employer(&mut conn, &user, employer).await?;
     let response = conn
         .transaction::<_, ApiError, _>(async move |conn| {
+            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
+                return Ok(previous);
+            }
             let to_json = |m: &BTreeMap<String, u32>| serde_json::to_value(m);
             let record = HeadcountReturn {
                 id: Uuid::new_v4(),
@@ -184,7 +189,9 @@ pub async fn create_headcount_return(
                 )?,
             )
             .await?;
-            WriteResponse::new(StatusCode::CREATED, &body)
+            let response = WriteResponse::new(StatusCode::CREATED, &body)?;
+            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
+            Ok(response)
         })
         .await?;
     Ok(response.into_response())
@@ -382,7 +389,7 @@ impl From<Sanction> for SanctionResponse {
 }
 
 /// Impose a bar on new applications (approver; R-SAN-1/2).
-#[utoipa::path(tag = "employers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id")),
+#[utoipa::path(tag = "employers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = CreateSanctionRequest, responses(
     (status = 201, body = SanctionResponse),
     (status = 400, description = "Invalid field, or a bar length policy does not allow", body = Problem, content_type = "application/problem+json"),
@@ -391,6 +398,7 @@ impl From<Sanction> for SanctionResponse {
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 413, body = Problem, content_type = "application/problem+json"),
     (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Idempotency-Key reused, or no sanction policy in force", body = Problem, content_type = "application/problem+json"),
     (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/employers/{id}/sanctions")]
@@ -405,10 +413,14 @@ pub async fn create_sanction(
     let request = body.parse::<CreateSanctionRequest>()?;
     let employer = EmployerId(id.into_inner());
     let actor = actor(&user, &req);
+    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
     let mut conn = pool.get().await?;
     visible_employer(&mut conn, &user, employer).await?;
     let response = conn
         .transaction::<_, ApiError, _>(async move |conn| {
+            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
+                return Ok(previous);
+            }
             let policy = policy::load(conn).await?;
             let options = policy
                 .get::<Vec<u32>>("sanction_bar_months_options", None, request.bar_from)?
@@ -436,7 +448,9 @@ pub async fn create_sanction(
                 NewAuditEvent::created(&actor, Entity::Employer(employer), "employer.sanction_imposed", &body)?,
             )
             .await?;
-            WriteResponse::new(StatusCode::CREATED, &body)
+            let response = WriteResponse::new(StatusCode::CREATED, &body)?;
+            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
+            Ok(response)
         })
         .await?;
     Ok(response.into_response())

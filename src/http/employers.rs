@@ -117,7 +117,7 @@ pub async fn create_employer(
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Caseworker, Role::Admin])?;
     let new: NewEmployer = body.parse::<CreateEmployerRequest>()?.into();
-    let idempotency = Idempotency::from_request(&req, &user, &body)?;
+    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
     let actor = actor(&user, &req);
     let mut conn = pool.get().await?;
     let response = conn

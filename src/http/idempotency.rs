@@ -16,7 +16,6 @@ use crate::auth::AuthUser;
 use crate::db::Conn;
 use crate::db::idempotency::{self, IdempotentRecord};
 use crate::error::ApiError;
-use crate::http::extract::JsonBody;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
@@ -75,7 +74,7 @@ pub struct Idempotency {
 
 impl Idempotency {
     /// Reads the header; `None` when the client sent no key.
-    pub fn from_request(req: &HttpRequest, user: &AuthUser, body: &JsonBody) -> Result<Option<Self>, ApiError> {
+    pub fn from_request(req: &HttpRequest, user: &AuthUser, body: &[u8]) -> Result<Option<Self>, ApiError> {
         let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
             return Ok(None);
         };
@@ -85,7 +84,7 @@ impl Idempotency {
             .map(str::trim)
             .filter(|k| (1..=200).contains(&k.len()))
             .ok_or_else(|| ApiError::field("Idempotency-Key", "must be 1 to 200 visible ASCII characters"))?;
-        let hash = format!("{:x}", Sha256::digest(body.bytes()));
+        let hash = format!("{:x}", Sha256::digest(body));
         Ok(Some(Self {
             record: IdempotentRecord {
                 actor_sub: user.sub.clone(),

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, QueryParams, actor};
-use super::idempotency::WriteResponse;
+use super::idempotency::{self, Idempotency, WriteResponse};
 use super::validate;
 use crate::auth::AuthUser;
 use crate::clock::Clock;
@@ -161,13 +161,14 @@ fn json_type(value: &Value) -> &'static str {
 
 /// Add a new effective-dated value for a policy key. History is never edited: the new row takes
 /// effect from its date, and the old one stays on record.
-#[utoipa::path(tag = "policy", security(("bearer" = [])), request_body = CreatePolicyValueRequest, responses(
+#[utoipa::path(tag = "policy", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")), request_body = CreatePolicyValueRequest, responses(
     (status = 201, body = PolicyValueResponse),
     (status = 400, description = "Unknown key, wrong value type or invalid field", body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Administrators only", body = Problem, content_type = "application/problem+json"),
     (status = 413, body = Problem, content_type = "application/problem+json"),
     (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Idempotency-Key reused for a different request", body = Problem, content_type = "application/problem+json"),
     (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/policy")]
@@ -183,9 +184,13 @@ pub async fn create_policy_value(
         return Err(ApiError::field("effective_to", "must be after effective_from"));
     }
     let actor = actor(&user, &req);
+    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
     let mut conn = pool.get().await?;
     let response = conn
         .transaction::<_, ApiError, _>(async move |conn| {
+            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
+                return Ok(previous);
+            }
             let existing = policy::all(conn).await?;
             let Some(latest) = existing.iter().rev().find(|r| r.key == request.key) else {
                 return Err(ApiError::field("key", "is not a policy key this service knows"));
@@ -218,7 +223,9 @@ pub async fn create_policy_value(
                 NewAuditEvent::created(&actor, Entity::Policy(body.id), "policy.value_added", &body)?,
             )
             .await?;
-            WriteResponse::new(StatusCode::CREATED, &body)
+            let response = WriteResponse::new(StatusCode::CREATED, &body)?;
+            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
+            Ok(response)
         })
         .await?;
     Ok(response.into_response())

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{BodyMedia, QueryParams, RawBody, actor, field_errors, parse_query};
-use super::idempotency::WriteResponse;
+use super::idempotency::{self, Idempotency, WriteResponse};
 use super::validate;
 use crate::auth::AuthUser;
 use crate::clock::Clock;
@@ -200,7 +200,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<WageRowDto>, ApiError> {
 
 /// Publish a median wage table, as JSON (metadata and `rows`) or as `text/csv` (rows; metadata in the
 /// query string). A malformed row is reported with its line number and nothing is stored.
-#[utoipa::path(tag = "wage tables", security(("bearer" = [])), params(WageTableMeta),
+#[utoipa::path(tag = "wage tables", security(("bearer" = [])), params(WageTableMeta, ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body(content(
         (CreateWageTableRequest = "application/json"),
         (String = "text/csv", example = "post_code,title_en,title_zh,industry_section,median_monthly_wage_hkd,normal_hours_per_day,is_common_post\nASSISTANT_COOK,Assistant Cook,助廚,Catering,14250,10,true")
@@ -213,6 +213,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<WageRowDto>, ApiError> {
     (status = 409, description = "Version label taken, or not later than the latest table", body = Problem, content_type = "application/problem+json"),
     (status = 413, body = Problem, content_type = "application/problem+json"),
     (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Idempotency-Key reused for a different request", body = Problem, content_type = "application/problem+json"),
     (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/wage-tables")]
@@ -248,9 +249,13 @@ pub async fn create_wage_table(
         return Err(ApiError::field("statistical_month", "must be the first day of a month"));
     }
     let actor = actor(&user, &req);
+    let idempotency = Idempotency::from_request(&req, &user, &body.bytes)?;
     let mut conn = pool.get().await?;
     let response = conn
         .transaction::<_, ApiError, _>(async move |conn| {
+            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
+                return Ok(previous);
+            }
             if let Some(latest) = wage_tables::list(conn).await?.first().map(|(t, _)| t.effective_from)
                 && meta.effective_from <= latest
             {
@@ -295,7 +300,10 @@ pub async fn create_wage_table(
                 NewAuditEvent::created(&actor, Entity::WageTable(body.id), "wage_table.published", &body)?,
             )
             .await?;
-            WriteResponse::new(StatusCode::CREATED, &body).map(|r| r.location(format!("/v1/wage-tables/{}", body.id)))
+            let response = WriteResponse::new(StatusCode::CREATED, &body)
+                .map(|r| r.location(format!("/v1/wage-tables/{}", body.id)))?;
+            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
+            Ok(response)
         })
         .await?;
     Ok(response.into_response())

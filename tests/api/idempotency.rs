@@ -97,3 +97,18 @@ async fn an_unusable_key_is_named() {
         .assert_invalid_field("Idempotency-Key");
     assert_eq!(app.count("SELECT count(*) AS n FROM applications"), 0);
 }
+
+#[actix_web::test]
+async fn every_creating_post_replays_a_retry_for_example_a_headcount_return() {
+    let app = TestApp::spawn().await;
+    let (employer, token) = app.employer_with_token("12345678").await;
+    let path = format!("/v1/employers/{employer}/headcount-returns");
+    let body = json!({"as_of": "2026-03-01", "full_time_locals": 8, "imported_workers": 0, "evidence_ref": "MPF"});
+    let first = post_with_key(&app, &path, &token, "hc-1", Some(body.clone())).await;
+    let retry = post_with_key(&app, &path, &token, "hc-1", Some(body)).await;
+    assert_eq!((first.status.as_u16(), retry.status.as_u16()), (201, 201));
+    assert_eq!(retry.json()["id"], first.json()["id"]);
+    assert_eq!(retry.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(app.count("SELECT count(*) AS n FROM headcount_returns"), 1);
+    assert_eq!(app.audit_count("employer.headcount_return_filed"), 1);
+}

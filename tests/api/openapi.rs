@@ -117,6 +117,27 @@ async fn every_v1_operation_states_its_auth_and_input_errors_as_problems() {
 }
 
 #[actix_web::test]
+async fn every_creating_post_takes_an_idempotency_key_and_states_its_reuse_error() {
+    let doc = document().await;
+    for (path, item) in doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(p, _)| p.starts_with("/v1"))
+    {
+        let Some(post) = item.get("post") else { continue };
+        if path.ends_with("/precheck") {
+            continue; // computes, creates nothing
+        }
+        let takes_key = post["parameters"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header"));
+        assert!(takes_key, "POST {path} takes no Idempotency-Key");
+        assert!(post["responses"]["422"].is_object(), "POST {path} does not state 422");
+    }
+}
+
+#[actix_web::test]
 async fn operation_ids_are_the_handler_names() {
     let doc = document().await;
     assert_eq!(

@@ -151,7 +151,7 @@ pub async fn act_on_application(
     let request = body.parse_or_default::<ActionRequest>()?;
     required_fields(action, &request)?;
     let if_match = IfMatch::from_request(&req)?;
-    let idempotency = Idempotency::from_request(&req, &user, &body)?;
+    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
     let id = ApplicationId(id);
     let scope = user.employer_scope();
     let actor = actor(&user, &req);

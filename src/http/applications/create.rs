@@ -89,7 +89,7 @@ pub async fn create_application(
         justification: request.justification.trim().to_owned(),
         vacancies: request.vacancies.into_iter().map(Into::into).collect(),
     };
-    let idempotency = Idempotency::from_request(&req, &user, &body)?;
+    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
     let actor = actor(&user, &req);
     let role = user.role;
     let mut conn = pool.get().await?;

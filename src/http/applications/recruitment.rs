@@ -21,7 +21,7 @@ use crate::domain::{ApplicationId, ApplicationStatus, EmployerId, Role};
 use crate::error::{ApiError, Problem};
 use crate::http::employers::not_found;
 use crate::http::extract::{JsonBody, actor};
-use crate::http::idempotency::WriteResponse;
+use crate::http::idempotency::{self, Idempotency, WriteResponse};
 use crate::http::validate;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -238,7 +238,7 @@ pub struct CreateAdvertRequest {
 }
 
 /// Record a newspaper advert placed for a vacancy (employer or caseworker, during local recruitment).
-#[utoipa::path(tag = "recruitment", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")),
+#[utoipa::path(tag = "recruitment", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = CreateAdvertRequest, responses(
     (status = 201, body = AdvertResponse),
     (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -248,6 +248,7 @@ pub struct CreateAdvertRequest {
     (status = 409, description = "Not in local recruitment", body = Problem, content_type = "application/problem+json"),
     (status = 413, body = Problem, content_type = "application/problem+json"),
     (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Idempotency-Key reused for a different request", body = Problem, content_type = "application/problem+json"),
     (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/applications/{id}/recruitment/adverts")]
@@ -265,9 +266,13 @@ pub async fn create_advert(
         user.employer_scope(),
         actor(&user, &req),
     );
+    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
     let mut conn = pool.get().await?;
     let response = conn
         .transaction::<_, ApiError, _>(async move |conn| {
+            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
+                return Ok(previous);
+            }
             let app = open_recruitment(conn, id, scope, Some(request.vacancy_id)).await?;
             let advert = Advert {
                 id: Uuid::new_v4(),
@@ -288,7 +293,9 @@ pub async fn create_advert(
                 reference: advert.reference,
             };
             record(conn, &actor, &app, "advert_recorded", &body).await?;
-            WriteResponse::new(StatusCode::CREATED, &body)
+            let response = WriteResponse::new(StatusCode::CREATED, &body)?;
+            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
+            Ok(response)
         })
         .await?;
     Ok(response.into_response())
@@ -318,7 +325,7 @@ pub enum ReferralSource {
 }
 
 /// Refer a local job seeker to a vacancy (caseworker, during local recruitment).
-#[utoipa::path(tag = "recruitment", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")),
+#[utoipa::path(tag = "recruitment", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = CreateReferralRequest, responses(
     (status = 201, body = ReferralResponse),
     (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -328,6 +335,7 @@ pub enum ReferralSource {
     (status = 409, description = "Not in local recruitment, or the job seeker is already referred to this vacancy", body = Problem, content_type = "application/problem+json"),
     (status = 413, body = Problem, content_type = "application/problem+json"),
     (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Idempotency-Key reused for a different request", body = Problem, content_type = "application/problem+json"),
     (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/applications/{id}/recruitment/referrals")]
@@ -341,9 +349,13 @@ pub async fn create_referral(
     user.require(&[Role::Caseworker])?;
     let request = body.parse::<CreateReferralRequest>()?;
     let (id, actor) = (ApplicationId(id.into_inner()), actor(&user, &req));
+    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
     let mut conn = pool.get().await?;
     let response = conn
         .transaction::<_, ApiError, _>(async move |conn| {
+            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
+                return Ok(previous);
+            }
             let app = open_recruitment(conn, id, None, Some(request.vacancy_id)).await?;
             let source = serde_json::to_value(request.source)?;
             let referral = Referral {
@@ -363,7 +375,9 @@ pub async fn create_referral(
             casework::insert_referral(conn, &referral).await?;
             let body = referral_response(&referral);
             record(conn, &actor, &app, "referral_added", &body).await?;
-            WriteResponse::new(StatusCode::CREATED, &body)
+            let response = WriteResponse::new(StatusCode::CREATED, &body)?;
+            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
+            Ok(response)
         })
         .await?;
     Ok(response.into_response())
@@ -479,7 +493,7 @@ pub struct CreateJobFairRequest {
 }
 
 /// Record the employer's attendance at an on-site job fair (caseworker; R-REC-4).
-#[utoipa::path(tag = "recruitment", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")),
+#[utoipa::path(tag = "recruitment", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = CreateJobFairRequest, responses(
     (status = 201, body = JobFairResponse),
     (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -489,6 +503,7 @@ pub struct CreateJobFairRequest {
     (status = 409, description = "Not in local recruitment, or this session is already recorded", body = Problem, content_type = "application/problem+json"),
     (status = 413, body = Problem, content_type = "application/problem+json"),
     (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Idempotency-Key reused for a different request", body = Problem, content_type = "application/problem+json"),
     (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/applications/{id}/recruitment/job-fairs")]
@@ -506,9 +521,13 @@ pub async fn create_job_fair_attendance(
         return Err(ApiError::field("session_on", "must not be in the future"));
     }
     let (id, actor) = (ApplicationId(id.into_inner()), actor(&user, &req));
+    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
     let mut conn = pool.get().await?;
     let response = conn
         .transaction::<_, ApiError, _>(async move |conn| {
+            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
+                return Ok(previous);
+            }
             let app = open_recruitment(conn, id, None, Some(request.vacancy_id)).await?;
             let attendance = JobFairAttendance {
                 id: Uuid::new_v4(),
@@ -530,7 +549,9 @@ pub async fn create_job_fair_attendance(
                 attended: attendance.attended,
             };
             record(conn, &actor, &app, "job_fair_recorded", &body).await?;
-            WriteResponse::new(StatusCode::CREATED, &body)
+            let response = WriteResponse::new(StatusCode::CREATED, &body)?;
+            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
+            Ok(response)
         })
         .await?;
     Ok(response.into_response())
