@@ -59,6 +59,47 @@ pub struct JobFairResponse {
     pub attended: bool,
 }
 
+impl From<&Advert> for AdvertResponse {
+    fn from(a: &Advert) -> Self {
+        Self {
+            id: a.id,
+            vacancy_id: a.vacancy_id,
+            newspaper: a.newspaper.clone(),
+            published_on: a.published_on,
+            reference: a.reference.clone(),
+        }
+    }
+}
+
+impl From<&Referral> for ReferralResponse {
+    fn from(r: &Referral) -> Self {
+        Self {
+            id: r.id,
+            vacancy_id: r.vacancy_id,
+            source: r.source.clone(),
+            job_seeker_ref: r.job_seeker_ref.clone(),
+            referred_on: r.referred_on,
+            outcome: r.outcome.clone(),
+            outcome_reason: r.outcome_reason.clone(),
+            meets_requirements: r.meets_requirements,
+            interview_on: r.interview_on,
+        }
+    }
+}
+
+impl From<&JobFairAttendance> for JobFairResponse {
+    fn from(j: &JobFairAttendance) -> Self {
+        Self {
+            id: j.id,
+            vacancy_id: j.vacancy_id,
+            week_no: j.week_no,
+            session_on: j.session_on,
+            centre: j.centre.clone(),
+            attended: j.attended,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VacancyRecruitment {
     pub vacancy_id: Uuid,
@@ -94,17 +135,7 @@ async fn summary(conn: &mut Conn, app: &Application) -> Result<RecruitmentRespon
                 .referrals
                 .iter()
                 .filter(|r| mine(r.vacancy_id))
-                .map(|r| ReferralResponse {
-                    id: r.id,
-                    vacancy_id: r.vacancy_id,
-                    source: r.source.clone(),
-                    job_seeker_ref: r.job_seeker_ref.clone(),
-                    referred_on: r.referred_on,
-                    outcome: r.outcome.clone(),
-                    outcome_reason: r.outcome_reason.clone(),
-                    meets_requirements: r.meets_requirements,
-                    interview_on: r.interview_on,
-                })
+                .map(ReferralResponse::from)
                 .collect();
             let hired = u32::try_from(
                 referrals
@@ -125,26 +156,13 @@ async fn summary(conn: &mut Conn, app: &Application) -> Result<RecruitmentRespon
                     .adverts
                     .iter()
                     .filter(|a| mine(a.vacancy_id))
-                    .map(|a| AdvertResponse {
-                        id: a.id,
-                        vacancy_id: a.vacancy_id,
-                        newspaper: a.newspaper.clone(),
-                        published_on: a.published_on,
-                        reference: a.reference.clone(),
-                    })
+                    .map(AdvertResponse::from)
                     .collect(),
                 job_fairs: records
                     .job_fairs
                     .iter()
                     .filter(|j| mine(j.vacancy_id))
-                    .map(|j| JobFairResponse {
-                        id: j.id,
-                        vacancy_id: j.vacancy_id,
-                        week_no: j.week_no,
-                        session_on: j.session_on,
-                        centre: j.centre.clone(),
-                        attended: j.attended,
-                    })
+                    .map(JobFairResponse::from)
                     .collect(),
                 locals_hired: hired,
                 unmet_need: v.vacancy.workers_requested.saturating_sub(hired),
@@ -285,13 +303,7 @@ pub async fn create_advert(
                 recorded_at: chrono::Utc::now(),
             };
             casework::insert_advert(conn, &advert).await?;
-            let body = AdvertResponse {
-                id: advert.id,
-                vacancy_id: advert.vacancy_id,
-                newspaper: advert.newspaper,
-                published_on: advert.published_on,
-                reference: advert.reference,
-            };
+            let body = AdvertResponse::from(&advert);
             record(conn, &actor, &app, "advert_recorded", &body).await?;
             let response = WriteResponse::new(StatusCode::CREATED, &body)?;
             idempotency::remember(idempotency.as_ref(), conn, &response).await?;
@@ -373,7 +385,7 @@ pub async fn create_referral(
                 outcome_recorded_by: None,
             };
             casework::insert_referral(conn, &referral).await?;
-            let body = referral_response(&referral);
+            let body = ReferralResponse::from(&referral);
             record(conn, &actor, &app, "referral_added", &body).await?;
             let response = WriteResponse::new(StatusCode::CREATED, &body)?;
             idempotency::remember(idempotency.as_ref(), conn, &response).await?;
@@ -381,20 +393,6 @@ pub async fn create_referral(
         })
         .await?;
     Ok(response.into_response())
-}
-
-fn referral_response(r: &Referral) -> ReferralResponse {
-    ReferralResponse {
-        id: r.id,
-        vacancy_id: r.vacancy_id,
-        source: r.source.clone(),
-        job_seeker_ref: r.job_seeker_ref.clone(),
-        referred_on: r.referred_on,
-        outcome: r.outcome.clone(),
-        outcome_reason: r.outcome_reason.clone(),
-        meets_requirements: r.meets_requirements,
-        interview_on: r.interview_on,
-    }
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -470,7 +468,7 @@ pub async fn record_referral_outcome(
             )
             .await
             .map_err(not_found("referral"))?;
-            let body = referral_response(&referral);
+            let body = ReferralResponse::from(&referral);
             record(conn, &actor, &app, "outcome_recorded", &body).await?;
             WriteResponse::new(StatusCode::OK, &body)
         })
@@ -540,14 +538,7 @@ pub async fn create_job_fair_attendance(
                 recorded_by: actor.sub.clone(),
             };
             casework::insert_job_fair(conn, &attendance).await?;
-            let body = JobFairResponse {
-                id: attendance.id,
-                vacancy_id: attendance.vacancy_id,
-                week_no: attendance.week_no,
-                session_on: attendance.session_on,
-                centre: attendance.centre,
-                attended: attendance.attended,
-            };
+            let body = JobFairResponse::from(&attendance);
             record(conn, &actor, &app, "job_fair_recorded", &body).await?;
             let response = WriteResponse::new(StatusCode::CREATED, &body)?;
             idempotency::remember(idempotency.as_ref(), conn, &response).await?;
