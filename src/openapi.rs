@@ -44,3 +44,39 @@ impl Modify for BearerAuth {
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
 }
+
+/// The errors of a read of one resource by id: the same for every such endpoint.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only the OpenAPI document uses these types.
+pub enum ReadOneErrors {
+    #[response(
+        status = 400,
+        description = "The id is not a UUID, or a query parameter is invalid",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    #[response(
+        status = 401,
+        description = "No valid bearer token",
+        content_type = "application/problem+json"
+    )]
+    Unauthenticated(Problem),
+    #[response(
+        status = 403,
+        description = "Your role may not read this",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+    #[response(
+        status = 404,
+        description = "No such resource, or not yours to see",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    #[response(
+        status = 503,
+        description = "The database is unavailable",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(Problem),
+}

@@ -25,6 +25,7 @@ use crate::domain::policy::keys;
 use crate::domain::rules::ratio::{self, RatioInput, RatioScope};
 use crate::domain::{EmployerId, Role};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::openapi::ReadOneErrors;
 
 const EMPLOYER_READERS: [Role; 4] = [Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer];
 
@@ -206,11 +207,7 @@ pub struct HeadcountReturnListResponse {
 /// The employer's headcount returns, newest first.
 #[utoipa::path(tag = "employers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id")), responses(
     (status = 200, body = HeadcountReturnListResponse),
-    (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
+    ReadOneErrors,
 ))]
 #[get("/employers/{id}/headcount-returns")]
 pub async fn list_headcount_returns(
@@ -464,11 +461,7 @@ pub struct SanctionListResponse {
 /// The employer's sanctions.
 #[utoipa::path(tag = "employers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id")), responses(
     (status = 200, body = SanctionListResponse),
-    (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
+    ReadOneErrors,
 ))]
 #[get("/employers/{id}/sanctions")]
 pub async fn list_sanctions(

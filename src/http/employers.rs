@@ -19,6 +19,7 @@ use crate::db::{DbPool, employers};
 use crate::domain::employer::Employer;
 use crate::domain::{EmployerId, NewEmployer, Role};
 use crate::error::{ApiError, Problem};
+use crate::openapi::ReadOneErrors;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -176,11 +177,7 @@ pub async fn list_employers(
 /// One employer. An employer user can read only its own record (another's is 404).
 #[utoipa::path(tag = "employers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id")), responses(
     (status = 200, body = EmployerResponse, headers(("ETag" = String))),
-    (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
+    ReadOneErrors,
 ))]
 #[get("/employers/{id}")]
 pub async fn get_employer(

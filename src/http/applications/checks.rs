@@ -14,6 +14,7 @@ use crate::domain::rules::RuleResult;
 use crate::domain::{ApplicationId, ApplicationStatus, Role};
 use crate::error::{ApiError, Problem};
 use crate::http::employers::not_found;
+use crate::openapi::ReadOneErrors;
 use crate::workflow::checks;
 
 const CASE_READERS: [Role; 4] = [Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer];
@@ -71,11 +72,7 @@ pub struct ChecksResponse {
 /// The latest result of every rule check on the case, with inputs and versions.
 #[utoipa::path(tag = "decisions", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")), responses(
     (status = 200, body = ChecksResponse),
-    (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
+    ReadOneErrors,
 ))]
 #[get("/applications/{id}/checks")]
 pub async fn get_application_checks(

@@ -15,6 +15,7 @@ use crate::domain::{ApplicationId, ApplicationStatus, EmployerId, Role};
 use crate::error::{ApiError, Problem};
 use crate::http::employers::not_found;
 use crate::http::extract::{QueryParams, etag, if_none_match_hits, page_position};
+use crate::openapi::ReadOneErrors;
 
 /// Who may read cases: staff and auditors all of them, employers their own.
 const CASE_READERS: [Role; 4] = [Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer];
@@ -79,11 +80,7 @@ pub struct GetApplicationQuery {
 #[utoipa::path(tag = "applications", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id"), GetApplicationQuery), responses(
     (status = 200, body = ApplicationResponse, headers(("ETag" = String))),
     (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
-    (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
+    ReadOneErrors,
 ))]
 #[get("/applications/{id}")]
 pub async fn get_application(
@@ -140,11 +137,7 @@ pub async fn get_application(
 /// Every event of the case, oldest first: who did what, when, and the case before and after.
 #[utoipa::path(tag = "applications", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")), responses(
     (status = 200, body = HistoryResponse),
-    (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
+    ReadOneErrors,
 ))]
 #[get("/applications/{id}/history")]
 pub async fn get_application_history(

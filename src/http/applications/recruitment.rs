@@ -23,6 +23,7 @@ use crate::http::employers::not_found;
 use crate::http::extract::{JsonBody, actor};
 use crate::http::idempotency::{self, Idempotency, WriteResponse};
 use crate::http::validate;
+use crate::openapi::ReadOneErrors;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdvertResponse {
@@ -180,11 +181,7 @@ async fn summary(conn: &mut Conn, app: &Application) -> Result<RecruitmentRespon
 /// unmet need.
 #[utoipa::path(tag = "recruitment", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")), responses(
     (status = 200, body = RecruitmentResponse),
-    (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
+    ReadOneErrors,
 ))]
 #[get("/applications/{id}/recruitment")]
 pub async fn get_recruitment(
