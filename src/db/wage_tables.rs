@@ -70,6 +70,15 @@ pub async fn list(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(WageTableRow
         .collect())
 }
 
+/// The version label of a table (without loading its rows).
+pub async fn version_label(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<String> {
+    wage_tables::table
+        .find(id)
+        .select(wage_tables::version_label)
+        .first(conn)
+        .await
+}
+
 pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<(WageTableRow, Vec<WageRow>)> {
     let table = wage_tables::table
         .find(id)

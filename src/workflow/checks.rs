@@ -200,10 +200,7 @@ pub async fn assessment(
             v.progress.median_at_submission_hkd,
         ) && let Some(post_code) = &v.vacancy.post_code
         {
-            let label = wage_tables::get(conn, id)
-                .await
-                .map(|(t, _)| t.version_label)
-                .unwrap_or_default();
+            let label = wage_tables::version_label(conn, id).await?;
             tables.push(WageTableRef {
                 id,
                 version_label: label,

@@ -761,3 +761,119 @@ async fn the_six_month_bar_binds_only_to_submissions_from_17_june_2025() {
     let problem = submit_new().await.assert_problem(422, "rule-violation");
     assert_eq!(problem["rule_id"], "R-APP-3");
 }
+
+#[actix_web::test]
+async fn recruitment_benchmark_and_action_inputs_are_checked_field_by_field() {
+    let app = TestApp::spawn().await;
+    publish_wage_table(&app).await;
+    let case = Case::draft(&app, "10000030", 10, vec![dishwashers(1, 14000)]).await;
+    // Fields an action does not take, or needs, are named before anything happens.
+    case.act(&case.employer_token, "submit", json!({"due_on": "2026-04-01"}))
+        .await
+        .assert_invalid_field("due_on");
+    case.start_recruitment().await;
+    let vacancy = case.vacancy_ids().await[0].clone();
+    let base = format!("/v1/applications/{}", case.id);
+
+    let (adverts, referrals, fairs) = (
+        format!("{base}/recruitment/adverts"),
+        format!("{base}/recruitment/referrals"),
+        format!("{base}/recruitment/job-fairs"),
+    );
+    let advert = |body: Value| app.post(&adverts, &case.employer_token, body);
+    advert(json!({"vacancy_id": uuid::Uuid::new_v4(), "newspaper": "Ming Pao", "published_on": "2026-03-03"}))
+        .await
+        .assert_invalid_field("vacancy_id");
+    advert(json!({"vacancy_id": vacancy, "published_on": "2026-03-03"}))
+        .await
+        .assert_invalid_field("newspaper");
+
+    let referral = |body: Value| app.post(&referrals, &case.caseworker, body);
+    referral(json!({"vacancy_id": vacancy, "source": "FRIEND", "job_seeker_ref": "JS-1", "referred_on": "2026-03-03"}))
+        .await
+        .assert_invalid_field("source");
+    let referred = referral(
+        json!({"vacancy_id": vacancy, "source": "REFERRAL", "job_seeker_ref": "JS-1", "referred_on": "2026-03-03"}),
+    )
+    .await;
+    let referral_id = referred.json()["id"].as_str().unwrap().to_owned();
+    let problem = app
+        .call(
+            Method::PUT,
+            &format!("{base}/recruitment/referrals/{referral_id}/outcome"),
+            Some(&case.employer_token),
+            Some(json!({"outcome": "REJECTED"})),
+        )
+        .await
+        .assert_invalid_field("reason");
+    assert!(
+        problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "meets_requirements")
+    );
+    app.call(
+        Method::PUT,
+        &format!("{base}/recruitment/referrals/{}/outcome", uuid::Uuid::new_v4()),
+        Some(&case.employer_token),
+        Some(json!({"outcome": "NO_SHOW"})),
+    )
+    .await
+    .assert_problem(404, "not-found");
+
+    let fair = |body: Value| app.post(&fairs, &case.caseworker, body);
+    fair(
+        json!({"vacancy_id": vacancy, "week_no": 0, "session_on": "2026-03-02", "centre": "Kowloon", "attended": true}),
+    )
+    .await
+    .assert_invalid_field("week_no");
+    fair(
+        json!({"vacancy_id": vacancy, "week_no": 1, "session_on": "2026-03-09", "centre": "Kowloon", "attended": true}),
+    )
+    .await
+    .assert_invalid_field("session_on");
+
+    let benchmark = format!("{base}/vacancies/{vacancy}/wage-benchmark");
+    app.call(
+        Method::PUT,
+        &benchmark,
+        Some(&case.caseworker),
+        Some(json!({"median_monthly_wage_hkd": 0, "source": "C&SD"})),
+    )
+    .await
+    .assert_invalid_field("median_monthly_wage_hkd");
+    app.call(
+        Method::PUT,
+        &format!("{base}/vacancies/{}/wage-benchmark", uuid::Uuid::new_v4()),
+        Some(&case.caseworker),
+        Some(json!({"median_monthly_wage_hkd": 15000, "source": "C&SD"})),
+    )
+    .await
+    .assert_problem(404, "not-found");
+
+    let recorded = app
+        .call(
+            Method::PUT,
+            &format!("{base}/recruitment/referrals/{referral_id}/outcome"),
+            Some(&case.employer_token),
+            Some(json!({"outcome": "NO_SHOW"})),
+        )
+        .await;
+    assert_eq!(recorded.status, 200);
+    case.to_decision("2026-03-30").await;
+    case.act(&case.approver, "refuse", json!({}))
+        .await
+        .assert_invalid_field("reason_codes");
+    case.act(&case.approver, "refuse", json!({"reason_codes": ["BAD_VIBES"]}))
+        .await
+        .assert_invalid_field("reason_codes[0]");
+    let recommend_with_codes = json!({"reason_codes": ["RATIO_NOT_MET"]});
+    case.act(&case.caseworker, "recommend", recommend_with_codes)
+        .await
+        .assert_invalid_field("reason_codes");
+    case.act(&case.caseworker, "recommend", json!({}))
+        .await
+        .assert_problem(409, "action-not-allowed");
+    assert_eq!(case.get().await["status"], "DECISION_PENDING");
+}
