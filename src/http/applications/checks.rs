@@ -6,14 +6,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::visible_application;
 use crate::auth::AuthUser;
 use crate::clock::Clock;
 use crate::db::casework::{self, DecisionRecord};
-use crate::db::{DbPool, applications, policy};
+use crate::db::{DbPool, policy};
 use crate::domain::rules::RuleResult;
 use crate::domain::{ApplicationId, ApplicationStatus, Role};
 use crate::error::{ApiError, Problem};
-use crate::http::employers::not_found;
 use crate::openapi::ReadOneErrors;
 use crate::workflow::checks;
 
@@ -83,9 +83,7 @@ pub async fn get_application_checks(
     user.require(&CASE_READERS)?;
     let id = ApplicationId(id.into_inner());
     let mut conn = pool.get().await?;
-    applications::get(&mut conn, id, user.employer_scope())
-        .await
-        .map_err(not_found("application"))?;
+    visible_application(&mut conn, &user, id).await?;
     let all = casework::decision_records_of(&mut conn, id).await?;
     let mut latest: Vec<DecisionRecord> = Vec::new();
     for record in all {
@@ -123,9 +121,7 @@ pub async fn get_application_decision(
     user.require(&CASE_READERS)?;
     let id = ApplicationId(id.into_inner());
     let mut conn = pool.get().await?;
-    applications::get(&mut conn, id, user.employer_scope())
-        .await
-        .map_err(not_found("application"))?;
+    visible_application(&mut conn, &user, id).await?;
     let record = casework::decision_records_of(&mut conn, id)
         .await?
         .into_iter()
@@ -168,9 +164,7 @@ pub async fn precheck_application(
     let id = ApplicationId(id.into_inner());
     let today = clock.today();
     let mut conn = pool.get().await?;
-    let mut app = applications::get(&mut conn, id, user.employer_scope())
-        .await
-        .map_err(not_found("application"))?;
+    let mut app = visible_application(&mut conn, &user, id).await?;
     let policy = policy::load(&mut conn).await?;
     let mut results = checks::submission_checks(&mut conn, &policy, &app, today).await?;
     let would_pass_submission = checks::failures(&results).is_empty();

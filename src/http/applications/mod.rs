@@ -30,6 +30,18 @@ use crate::domain::application::{Application, ApplicationType, SlaClock, StoredV
 use crate::domain::lifecycle::available_actions;
 use crate::domain::{ApplicationAction, ApplicationStatus, Role, Vacancy};
 
+/// The case `id` if the caller may see it: scoped to an employer user's own cases in the query, so
+/// another employer's case is simply not found (404).
+pub(crate) async fn visible_application(
+    conn: &mut crate::db::Conn,
+    user: &crate::auth::AuthUser,
+    id: crate::domain::ApplicationId,
+) -> Result<Application, crate::error::ApiError> {
+    crate::db::applications::get(conn, id, user.employer_scope())
+        .await
+        .map_err(crate::http::employers::not_found("application"))
+}
+
 /// One post to fill.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]

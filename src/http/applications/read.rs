@@ -4,6 +4,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 use validator::Validate;
 
+use super::visible_application;
 use super::{ApplicationListResponse, ApplicationResponse, HistoryEventResponse, HistoryResponse};
 use crate::auth::AuthUser;
 use crate::clock::Clock;
@@ -13,7 +14,6 @@ use crate::domain::application::{replay, sla_clock};
 use crate::domain::policy::keys;
 use crate::domain::{ApplicationId, ApplicationStatus, EmployerId, Role};
 use crate::error::{ApiError, Problem};
-use crate::http::employers::not_found;
 use crate::http::extract::{QueryParams, etag, if_none_match_hits, page_position};
 use crate::openapi::ReadOneErrors;
 
@@ -96,9 +96,7 @@ pub async fn get_application(
     if let Some(as_of) = query.0.as_of {
         let id = ApplicationId(id.into_inner());
         // Ownership first: another employer's case is not found, whatever the date.
-        applications::get(&mut conn, id, user.employer_scope())
-            .await
-            .map_err(not_found("application"))?;
+        visible_application(&mut conn, &user, id).await?;
         let snapshots = audit::for_application_until(&mut conn, id, as_of)
             .await?
             .into_iter()
@@ -107,9 +105,7 @@ pub async fn get_application(
         let application = replay(snapshots).ok_or(ApiError::NotFound("application at that time"))??;
         return Ok(HttpResponse::Ok().json(ApplicationResponse::new(application, user.role)));
     }
-    let application = applications::get(&mut conn, ApplicationId(id.into_inner()), user.employer_scope())
-        .await
-        .map_err(not_found("application"))?;
+    let application = visible_application(&mut conn, &user, ApplicationId(id.into_inner())).await?;
     let tag = etag(application.version);
     if if_none_match_hits(&req, application.version) {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish());
@@ -149,9 +145,7 @@ pub async fn get_application_history(
     let id = ApplicationId(id.into_inner());
     let mut conn = pool.get().await?;
     // The scoped read doubles as the ownership check: another employer's case is not found.
-    applications::get(&mut conn, id, user.employer_scope())
-        .await
-        .map_err(not_found("application"))?;
+    visible_application(&mut conn, &user, id).await?;
     let events = audit::for_application(&mut conn, id).await?;
     let employer_view = user.role == Role::Employer;
     let items = events

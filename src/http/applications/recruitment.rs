@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use super::visible_application;
 use crate::auth::AuthUser;
 use crate::clock::Clock;
 use crate::db::audit::{self, Actor, Entity, NewAuditEvent};
@@ -191,9 +192,7 @@ pub async fn get_recruitment(
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer])?;
     let mut conn = pool.get().await?;
-    let app = applications::get(&mut conn, ApplicationId(id.into_inner()), user.employer_scope())
-        .await
-        .map_err(not_found("application"))?;
+    let app = visible_application(&mut conn, &user, ApplicationId(id.into_inner())).await?;
     Ok(HttpResponse::Ok().json(summary(&mut conn, &app).await?))
 }
 
