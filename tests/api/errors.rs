@@ -108,3 +108,29 @@ async fn a_malformed_authorization_header_is_401() {
         .insert_header((header::AUTHORIZATION, "Basic dXNlcjpwYXNz"));
     app.send(request).await.assert_problem(401, "unauthenticated");
 }
+
+#[actix_web::test]
+async fn every_id_path_and_audit_query_names_its_malformed_parameter() {
+    let app = TestApp::spawn().await;
+    let auditor = app.token(Role::Auditor, None);
+    for path in [
+        "/v1/applications/42/checks",
+        "/v1/applications/42/decision",
+        "/v1/applications/42/recruitment",
+        "/v1/employers/42/headcount-returns",
+        "/v1/employers/42/quota",
+        "/v1/employers/42/sanctions",
+        "/v1/wage-tables/42",
+    ] {
+        app.get(path, &auditor).await.assert_invalid_field("id");
+    }
+    app.get("/v1/audit/export?to=tomorrow", &auditor)
+        .await
+        .assert_invalid_field("to");
+    app.get("/v1/audit/export?application_id=7", &auditor)
+        .await
+        .assert_invalid_field("application_id");
+    app.get("/v1/audit/events?limit=501", &auditor)
+        .await
+        .assert_invalid_field("limit");
+}
