@@ -9,6 +9,7 @@
 //! | `SLS_JWT_SECRET` | unset: a random secret kept in `SLS_DATA_DIR/jwt-secret` |
 //! | `SLS_JWT_ISSUER` / `SLS_JWT_AUDIENCE` | `sls-case` / `sls-case-api` |
 //! | `SLS_JWT_LEEWAY_SECS` | `30` |
+//! | `SLS_PII_KEY` | unset: a random key kept in `SLS_DATA_DIR/pii-key` (travel document HMACs) |
 //! | `SLS_DB_POOL_SIZE` | `8` |
 //! | `SLS_DB_TIMEOUT_SECS` | `5` |
 //! | `SLS_DB_ROLE` | `sls_app` (empty: none) |
@@ -35,6 +36,9 @@ pub struct Settings {
     /// Project-local state: the private PostgreSQL cluster and the development JWT secret.
     pub data_dir: PathBuf,
     pub jwt: JwtSettings,
+    /// The key travel document numbers are hashed with; `None`: the development key under the data
+    /// directory. Changing it orphans every stored hash, so production sets it once and keeps it.
+    pub pii_key: Option<SecretString>,
     pub pool: PoolSettings,
     pub embedded_pg_port: u16,
     pub max_body_bytes: usize,
@@ -108,6 +112,15 @@ impl Settings {
         {
             bail!("SLS_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes long");
         }
+        let pii_key = lookup("SLS_PII_KEY").filter(|s| !s.is_empty());
+        if let Some(key) = &pii_key
+            && key.len() < crate::personal_data::MIN_KEY_BYTES
+        {
+            bail!(
+                "SLS_PII_KEY must be at least {} bytes long",
+                crate::personal_data::MIN_KEY_BYTES
+            );
+        }
         let workers_default = std::thread::available_parallelism().map_or(2, |n| n.get());
         let settings = Self {
             database_url: lookup("DATABASE_URL").filter(|s| !s.is_empty()).map(SecretString::from),
@@ -119,6 +132,7 @@ impl Settings {
                 audience: parse(&lookup, "SLS_JWT_AUDIENCE", "sls-case-api".to_owned())?,
                 leeway_secs: parse(&lookup, "SLS_JWT_LEEWAY_SECS", 30)?,
             },
+            pii_key: pii_key.map(SecretString::from),
             pool: PoolSettings {
                 max_size: parse(&lookup, "SLS_DB_POOL_SIZE", 8)?,
                 timeout: Duration::from_secs(parse(&lookup, "SLS_DB_TIMEOUT_SECS", 5)?),
@@ -151,13 +165,28 @@ impl Settings {
     /// directory (created on first use, readable only by its owner), so `serve` and `token` agree
     /// without anyone choosing a secret, and no well-known secret ships in the code.
     pub fn jwt_secret(&self) -> anyhow::Result<SecretString> {
-        if let Some(secret) = &self.jwt.secret {
+        self.secret_or_development(self.jwt.secret.as_ref(), "jwt-secret", MIN_JWT_SECRET_BYTES)
+    }
+
+    /// The travel-document HMAC key: the configured one, or the development key under the data
+    /// directory, kept like the JWT secret so hashes stay comparable across restarts.
+    pub fn pii_key(&self) -> anyhow::Result<SecretString> {
+        self.secret_or_development(self.pii_key.as_ref(), "pii-key", crate::personal_data::MIN_KEY_BYTES)
+    }
+
+    fn secret_or_development(
+        &self,
+        configured: Option<&SecretString>,
+        file: &str,
+        min_bytes: usize,
+    ) -> anyhow::Result<SecretString> {
+        if let Some(secret) = configured {
             return Ok(secret.clone());
         }
-        let path = self.data_dir.join("jwt-secret");
+        let path = self.data_dir.join(file);
         if let Ok(existing) = std::fs::read_to_string(&path) {
             let existing = existing.trim().to_owned();
-            if existing.len() >= MIN_JWT_SECRET_BYTES {
+            if existing.len() >= min_bytes {
                 return Ok(SecretString::from(existing));
             }
         }
@@ -166,7 +195,7 @@ impl Settings {
         let bytes: [u8; 32] = rand::random();
         let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         write_private(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
-        tracing::info!(path = %path.display(), "created a development JWT secret");
+        tracing::info!(path = %path.display(), "created a development secret");
         Ok(SecretString::from(secret))
     }
 }

@@ -12,6 +12,7 @@ pub mod embedded_pg;
 pub mod error;
 pub mod http;
 pub mod openapi;
+pub mod personal_data;
 pub mod startup;
 pub mod telemetry;
 pub mod workflow;
@@ -39,7 +40,8 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
 
     let pool = db::build_pool(&url, settings.pool.clone())?;
     let jwt = JwtKeys::new(&settings.jwt_secret()?, &settings.jwt);
-    let state = AppState::new(pool, jwt, settings.max_body_bytes)?;
+    let documents = personal_data::TravelDocumentKey::new(settings.pii_key()?);
+    let state = AppState::new(pool, jwt, documents, settings.max_body_bytes)?;
     let listener = TcpListener::bind(settings.bind).with_context(|| format!("binding {}", settings.bind))?;
     let address = listener.local_addr()?;
 

@@ -28,6 +28,7 @@ use crate::error::{FieldError, Problem};
         (name = "wage tables", description = "Versioned median monthly wage tables"),
         (name = "recruitment", description = "Local recruitment: adverts, referrals, interview outcomes, job fairs"),
         (name = "decisions", description = "Rule checks, decision records, pre-submission check, wage benchmarks"),
+        (name = "workers", description = "After approval: worker places, Standard Employment Contracts, visas, levy, arrivals, briefings, wages and compliance"),
         (name = "audit", description = "The tamper-evident audit trail: search, export, verification"),
         (name = "statistics", description = "Figures for any period"),
     )

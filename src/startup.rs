@@ -20,9 +20,11 @@ use crate::db::DbPool;
 use crate::http::extract::BodyLimits;
 use crate::http::ops::ExpectedSchema;
 use crate::http::{
-    self, applications, audit, employer_records, employers, job_categories, ops, policy, stats, wage_tables,
+    self, applications, audit, compliance, employer_records, employers, job_categories, ops, policy, stats,
+    wage_tables, workers,
 };
 use crate::openapi::ApiDoc;
+use crate::personal_data::TravelDocumentKey;
 use crate::telemetry::RequestSpan;
 
 /// Everything the handlers share. Built once, before `HttpServer::new`, and cloned into each worker.
@@ -33,11 +35,17 @@ pub struct AppState {
     pub limits: web::Data<BodyLimits>,
     pub expected_schema: web::Data<ExpectedSchema>,
     pub clock: web::Data<Clock>,
+    pub documents: web::Data<TravelDocumentKey>,
     pub metrics: PrometheusMetrics,
 }
 
 impl AppState {
-    pub fn new(pool: DbPool, jwt: JwtKeys, max_body_bytes: usize) -> anyhow::Result<Self> {
+    pub fn new(
+        pool: DbPool,
+        jwt: JwtKeys,
+        documents: TravelDocumentKey,
+        max_body_bytes: usize,
+    ) -> anyhow::Result<Self> {
         let metrics = PrometheusMetricsBuilder::new("sls_case")
             .mask_unmatched_patterns("UNMATCHED")
             .build()
@@ -50,6 +58,7 @@ impl AppState {
             }),
             expected_schema: web::Data::new(ExpectedSchema(crate::db::latest_migration_version())),
             clock: web::Data::new(Clock::system()),
+            documents: web::Data::new(documents),
             metrics,
         })
     }
@@ -113,6 +122,18 @@ pub fn build_app(
                 .service(applications::create_referral)
                 .service(applications::record_referral_outcome)
                 .service(applications::create_job_fair_attendance)
+                .service(workers::list_places)
+                .service(workers::name_worker)
+                .service(workers::get_worker)
+                .service(workers::put_contract)
+                .service(workers::record_visa)
+                .service(workers::record_levy_payment)
+                .service(workers::record_arrival)
+                .service(workers::record_briefing)
+                .service(workers::record_wage_payment)
+                .service(workers::record_separation)
+                .service(compliance::get_application_compliance)
+                .service(compliance::get_employer_compliance)
                 .service(audit::list_audit_events)
                 .service(audit::export_audit_events)
                 .service(audit::verify_audit_chain)
@@ -126,6 +147,7 @@ pub fn build_app(
         .app_data(state.limits.clone())
         .app_data(state.expected_schema.clone())
         .app_data(state.clock.clone())
+        .app_data(state.documents.clone())
         .app_data(web::Data::new(state.metrics.registry.clone()))
         .configure(http::extractor_configs)
         .route("/docs", web::get().to(redirect_to_docs))

@@ -31,6 +31,11 @@ pub enum Entity {
     Application(ApplicationId),
     Policy(Uuid),
     WageTable(Uuid),
+    /// A worker of a case: its events join the case's history and hash chain.
+    Worker {
+        id: Uuid,
+        application: ApplicationId,
+    },
 }
 
 /// One event to append.
@@ -53,6 +58,20 @@ impl<'a> NewAuditEvent<'a> {
     pub fn with_decision_record(mut self, id: Option<Uuid>) -> Self {
         self.decision_record_id = id;
         self
+    }
+
+    /// A record changed: what it was and what it is now.
+    pub fn changed(
+        actor: &'a Actor,
+        entity: Entity,
+        action: &str,
+        before: &impl serde::Serialize,
+        after: &impl serde::Serialize,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            before: Some(serde_json::to_value(before)?),
+            ..Self::created(actor, entity, action, after)?
+        })
     }
 
     /// A record created: what it is now, and nothing before it.
@@ -153,6 +172,7 @@ pub async fn append(conn: &mut AsyncPgConnection, event: NewAuditEvent<'_>) -> Q
         Entity::Application(id) => ("application", id.0, Some(id.0)),
         Entity::Policy(id) => ("policy", id, None),
         Entity::WageTable(id) => ("wage_table", id, None),
+        Entity::Worker { id, application } => ("worker", id, Some(application.0)),
     };
     diesel::insert_into(audit_events::table)
         .values(NewAuditRow {

@@ -15,6 +15,7 @@ pub mod policy;
 pub mod schema;
 pub mod stats;
 pub mod wage_tables;
+pub mod workers;
 
 use anyhow::Context;
 use diesel::{Connection, PgConnection};

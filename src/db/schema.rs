@@ -262,6 +262,120 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    worker_places (id) {
+        id -> Uuid,
+        application_id -> Uuid,
+        vacancy_id -> Uuid,
+        employer_id -> Uuid,
+        place_no -> Int4,
+        aip_deadline -> Date,
+        status -> Text,
+        replacement_allowed -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    workers (id) {
+        id -> Uuid,
+        place_id -> Uuid,
+        application_id -> Uuid,
+        employer_id -> Uuid,
+        full_name -> Text,
+        travel_document_hmac -> Text,
+        travel_document_last4 -> Text,
+        nationality -> Text,
+        mainland_resident -> Bool,
+        recruiting_enterprise -> Nullable<Text>,
+        date_of_birth -> Date,
+        visa_applied_on -> Nullable<Date>,
+        visa_issued_on -> Nullable<Date>,
+        visa_number -> Nullable<Text>,
+        arrived_on -> Nullable<Date>,
+        arrival_port -> Nullable<Text>,
+        briefing_due_on -> Nullable<Date>,
+        separated_on -> Nullable<Date>,
+        separation_type -> Nullable<Text>,
+        departure_confirmed -> Nullable<Bool>,
+        named_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    employment_contracts (worker_id) {
+        worker_id -> Uuid,
+        template_version -> Text,
+        signed_on -> Date,
+        post_code -> Nullable<Text>,
+        monthly_wage_hkd -> Int4,
+        normal_daily_hours -> Float8,
+        overtime_terms -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        contract_months -> Int4,
+        accommodation -> Text,
+        accommodation_address -> Nullable<Text>,
+        accommodation_deduction_hkd -> Int4,
+        accommodation_actual_cost_hkd -> Nullable<Int4>,
+        autopay_account_ref -> Text,
+        levy_rate_hkd -> Int4,
+        levy_amount_hkd -> Int4,
+        checks -> Jsonb,
+        version -> Int4,
+        recorded_by -> Text,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    levy_payments (id) {
+        id -> Uuid,
+        worker_id -> Uuid,
+        contract_months -> Int4,
+        rate_hkd -> Int4,
+        amount_hkd -> Int4,
+        paid_on -> Date,
+        receipt_ref -> Text,
+        non_refundable -> Bool,
+        recorded_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    briefing_attendances (id) {
+        id -> Uuid,
+        worker_id -> Uuid,
+        session_ref -> Text,
+        session_on -> Date,
+        attended -> Bool,
+        paid_leave_confirmed -> Bool,
+        recorded_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    wage_payments (id) {
+        id -> Uuid,
+        worker_id -> Uuid,
+        wage_month -> Date,
+        gross_hkd -> Int4,
+        deductions -> Jsonb,
+        net_hkd -> Int4,
+        autopay_ref -> Text,
+        paid_on -> Date,
+        expected_hkd -> Int4,
+        flags -> Jsonb,
+        recorded_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(applications -> employers (employer_id));
 diesel::joinable!(decision_records -> applications (application_id));
 diesel::joinable!(headcount_returns -> employers (employer_id));
@@ -278,5 +392,20 @@ diesel::joinable!(audit_events -> decision_records (decision_record_id));
 diesel::joinable!(vacancies -> applications (application_id));
 diesel::joinable!(vacancies -> job_categories (designated_category_code));
 diesel::joinable!(wage_table_rows -> wage_tables (table_id));
+diesel::joinable!(worker_places -> vacancies (vacancy_id));
+diesel::joinable!(workers -> worker_places (place_id));
+diesel::joinable!(employment_contracts -> workers (worker_id));
+diesel::joinable!(levy_payments -> workers (worker_id));
+diesel::joinable!(briefing_attendances -> workers (worker_id));
+diesel::joinable!(wage_payments -> workers (worker_id));
 
-diesel::allow_tables_to_appear_in_same_query!(applications, audit_events, employers, job_categories, vacancies,);
+diesel::allow_tables_to_appear_in_same_query!(
+    applications,
+    audit_events,
+    employers,
+    job_categories,
+    vacancies,
+    worker_places,
+    workers,
+    employment_contracts,
+);

@@ -6,12 +6,14 @@
 
 pub mod application;
 pub mod audit_chain;
+pub mod compliance;
 pub mod employer;
 pub mod ids;
 pub mod lifecycle;
 pub mod policy;
 pub mod role;
 pub mod rules;
+pub mod worker;
 
 pub use application::{NewApplication, Vacancy};
 pub use employer::NewEmployer;

@@ -143,6 +143,14 @@ pub mod keys {
     pub const WAGE_BINDING: &str = "wage_binding";
     pub const RFI_DUE_DAYS: &str = "rfi_due_days";
     pub const PROCESSING_TARGET_DAYS: &str = "processing_target_days";
+    pub const AIP_VISA_DEADLINE_MONTHS: &str = "aip_visa_deadline_months";
+    pub const INADMISSIBLE_NATIONALITIES: &str = "inadmissible_nationalities";
+    pub const MAX_CONTRACT_MONTHS: &str = "max_contract_months";
+    pub const MAX_DAILY_HOURS_INCL_OT: &str = "max_daily_hours_incl_ot";
+    pub const ACCOMMODATION_DEDUCTION_CAP: &str = "accommodation_deduction_cap";
+    pub const ERL_MONTHLY_RATE_HKD: &str = "erl_monthly_rate_hkd";
+    pub const BRIEFING_DUE_DAYS_AFTER_ARRIVAL: &str = "briefing_due_days_after_arrival";
+    pub const WAGE_PAYMENT_DUE_DAYS: &str = "wage_payment_due_days";
 }
 
 #[cfg(test)]

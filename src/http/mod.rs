@@ -3,6 +3,7 @@
 
 pub mod applications;
 pub mod audit;
+pub mod compliance;
 pub mod employer_records;
 pub mod employers;
 pub mod extract;
@@ -13,6 +14,7 @@ pub mod policy;
 pub mod stats;
 pub mod validate;
 pub mod wage_tables;
+pub mod workers;
 
 use actix_web::body::BoxBody;
 use actix_web::dev::ServiceResponse;

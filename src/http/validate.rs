@@ -63,6 +63,31 @@ pub fn daily_hours(value: f64) -> Result<(), ValidationError> {
     }
 }
 
+/// An ISO 3166-1 alpha-3 country code, e.g. PHL.
+pub fn nationality(value: &str) -> Result<(), ValidationError> {
+    if value.len() == 3 && value.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(error(
+            "nationality",
+            "must be an ISO 3166-1 alpha-3 country code such as PHL",
+        ))
+    }
+}
+
+/// A travel document number: 5 to 20 letters and digits (spaces and hyphens are ignored).
+pub fn travel_document(value: &str) -> Result<(), ValidationError> {
+    let significant: Vec<char> = value.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    if (5..=20).contains(&significant.len()) && significant.iter().all(char::is_ascii_alphanumeric) {
+        Ok(())
+    } else {
+        Err(error(
+            "travel_document",
+            "must be 5 to 20 letters and digits (spaces and hyphens are ignored)",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +119,23 @@ mod tests {
     fn addresses_must_each_be_present() {
         assert!(addresses(&["1 Queen's Road".into()]).is_ok());
         assert!(addresses(&["ok".into(), " ".into()]).is_err());
+    }
+
+    #[test]
+    fn nationality_is_three_capital_letters() {
+        assert!(nationality("PHL").is_ok());
+        for bad in ["PH", "phl", "PHLL", "P1L", ""] {
+            assert!(nationality(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn travel_documents_are_five_to_twenty_letters_and_digits() {
+        for good in ["E1234567", "e 123-4567", "12345", "A1234567890123456789"] {
+            assert!(travel_document(good).is_ok(), "{good}");
+        }
+        for bad in ["1234", "A12345678901234567890", "E123/4567", "E12345６7", ""] {
+            assert!(travel_document(bad).is_err(), "{bad}");
+        }
     }
 }

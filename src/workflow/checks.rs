@@ -194,20 +194,15 @@ pub async fn assessment(
             .iter()
             .find(|(id, _)| *id == v.id)
             .and_then(|(_, m)| m.clone());
-        let mut tables = Vec::new();
-        if let (Some(id), Some(median)) = (
+        let mut tables: Vec<WageTableRef> = table_ref(
+            conn,
+            v,
             v.progress.wage_table_id_at_submission,
             v.progress.median_at_submission_hkd,
-        ) && let Some(post_code) = &v.vacancy.post_code
-        {
-            let label = wage_tables::version_label(conn, id).await?;
-            tables.push(WageTableRef {
-                id,
-                version_label: label,
-                post_code: post_code.clone(),
-                median_monthly_wage_hkd: median,
-            });
-        }
+        )
+        .await?
+        .into_iter()
+        .collect();
         tables.extend(decision_ref.clone());
         results.push(
             wage::median_wage(&wage::MedianWageInput {
@@ -297,6 +292,54 @@ pub async fn assessment(
 }
 
 /// Keeps only failures, for a 422 that names every rule broken.
+/// The wage-table version a stored median came from, for a rule's provenance.
+async fn table_ref(
+    conn: &mut Conn,
+    v: &StoredVacancy,
+    table: Option<uuid::Uuid>,
+    median: Option<u32>,
+) -> Result<Option<WageTableRef>, ApiError> {
+    let (Some(id), Some(median), Some(post_code)) = (table, median, &v.vacancy.post_code) else {
+        return Ok(None);
+    };
+    Ok(Some(WageTableRef {
+        id,
+        version_label: wage_tables::version_label(conn, id).await?,
+        post_code: post_code.clone(),
+        median_monthly_wage_hkd: median,
+    }))
+}
+
+/// R-WAGE-1 for a Standard Employment Contract: its wage against the median that bound the approved
+/// vacancy (the medians stored at submission and decision, bound as policy said on submission).
+pub async fn contract_median(
+    conn: &mut Conn,
+    policy: &PolicySet,
+    app: &Application,
+    v: &StoredVacancy,
+    contract_wage_hkd: u32,
+) -> Result<RuleResult, ApiError> {
+    let submitted_on = app.submitted_on.or(app.decided_on).unwrap_or_default();
+    let binding = policy.get::<WageBinding>(keys::WAGE_BINDING, None, submitted_on)?;
+    let p = &v.progress;
+    let mut tables = Vec::new();
+    for (table, median) in [
+        (p.wage_table_id_at_submission, p.median_at_submission_hkd),
+        (p.wage_table_id_at_decision, p.median_at_decision_hkd),
+    ] {
+        tables.extend(table_ref(conn, v, table, median).await?);
+    }
+    Ok(wage::median_wage(&wage::MedianWageInput {
+        offered_monthly_wage_hkd: contract_wage_hkd,
+        binding: binding.value,
+        median_at_submission_hkd: p.median_at_submission_hkd,
+        median_at_decision_hkd: p.median_at_decision_hkd,
+        benchmark_median_hkd: p.benchmark_median_hkd,
+        benchmark_source: p.benchmark_source.clone(),
+    })
+    .with_provenance(Some(v.id.0), vec![binding.source], tables))
+}
+
 pub fn failures(results: &[RuleResult]) -> Vec<&RuleResult> {
     results.iter().filter(|r| !r.passed()).collect()
 }

@@ -3,6 +3,7 @@
 //! here knows about HTTP, and the rules themselves know nothing about storage.
 
 pub mod checks;
+pub mod places;
 
 use crate::domain::policy::PolicyError;
 use crate::error::ApiError;

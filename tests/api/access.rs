@@ -36,6 +36,9 @@ fn unique_employer() -> Value {
     employer_body(&NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string())
 }
 
+/// A worker id that names no worker: the role check comes before the look-up.
+const NO_WORKER: &str = "00000000-0000-4000-8000-00000000f00d";
+
 const CASE_READERS: &[Role] = &[Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer];
 const EVERYONE: &[Role] = &Role::TOKEN_ROLES;
 const EMPLOYER: &[Role] = &[Role::Employer];
@@ -254,6 +257,77 @@ fn endpoints() -> Vec<Endpoint> {
                 || json!({"vacancy_id": uuid::Uuid::nil(), "week_no": 1, "session_on": "2026-03-01", "centre": "Kowloon", "attended": true}),
             ),
             CASEWORKER,
+        ),
+        ep(
+            M::GET,
+            |f| format!("/v1/applications/{}/workers", f.application),
+            None,
+            CASE_READERS,
+        ),
+        ep(
+            M::POST,
+            |f| format!("/v1/applications/{}/workers", f.application),
+            Some(crate::workers::worker_body),
+            EMPLOYER,
+        ),
+        ep(
+            M::GET,
+            |f| format!("/v1/applications/{}/compliance", f.application),
+            None,
+            CASE_READERS,
+        ),
+        ep(
+            M::GET,
+            |f| format!("/v1/employers/{}/compliance", f.employer),
+            None,
+            CASE_READERS,
+        ),
+        ep(M::GET, |_| format!("/v1/workers/{NO_WORKER}"), None, CASE_READERS),
+        ep(
+            M::PUT,
+            |_| format!("/v1/workers/{NO_WORKER}/contract"),
+            Some(|| crate::workers::contract_body(15000, "2026-05-01", "2028-04-30")),
+            EMPLOYER,
+        ),
+        ep(
+            M::POST,
+            |_| format!("/v1/workers/{NO_WORKER}/visa"),
+            Some(|| json!({"event": "APPLIED", "on": "2026-03-01"})),
+            &[Role::Employer, Role::Caseworker],
+        ),
+        ep(
+            M::POST,
+            |_| format!("/v1/workers/{NO_WORKER}/levy"),
+            Some(|| json!({"amount_hkd": 9600, "paid_on": "2026-03-01", "receipt_ref": "R-1"})),
+            &[Role::Employer, Role::Caseworker],
+        ),
+        ep(
+            M::POST,
+            |_| format!("/v1/workers/{NO_WORKER}/arrival"),
+            Some(|| json!({"arrived_on": "2026-03-01", "port": "HKIA"})),
+            &[Role::Employer, Role::Caseworker],
+        ),
+        ep(
+            M::POST,
+            |_| format!("/v1/workers/{NO_WORKER}/briefing"),
+            Some(
+                || json!({"session_ref": "S-1", "session_on": "2026-03-01", "attended": true, "paid_leave_confirmed": true}),
+            ),
+            CASEWORKER,
+        ),
+        ep(
+            M::POST,
+            |_| format!("/v1/workers/{NO_WORKER}/wage-payments"),
+            Some(
+                || json!({"month": "2026-02", "gross_hkd": 15000, "net_hkd": 15000, "autopay_ref": "A-1", "paid_on": "2026-03-01"}),
+            ),
+            &[Role::Employer, Role::Caseworker],
+        ),
+        ep(
+            M::POST,
+            |_| format!("/v1/workers/{NO_WORKER}/separation"),
+            Some(|| json!({"type": "RESIGNATION", "on": "2026-03-01", "departure_confirmed": true})),
+            &[Role::Employer, Role::Caseworker],
         ),
         ep(M::GET, |_| "/v1/audit/events".into(), None, AUDITOR),
         ep(M::GET, |_| "/v1/audit/export".into(), None, AUDITOR),

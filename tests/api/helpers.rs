@@ -135,6 +135,10 @@ pub fn jwt_settings() -> JwtSettings {
     }
 }
 
+pub fn document_key() -> sls_case::personal_data::TravelDocumentKey {
+    sls_case::personal_data::TravelDocumentKey::new(secrecy::SecretString::from("test-pii-key-test-pii-key-0123456789"))
+}
+
 pub fn jwt_keys() -> JwtKeys {
     JwtKeys::new(&SecretString::from(TEST_SECRET), &jwt_settings())
 }
@@ -222,7 +226,7 @@ impl TestApp {
         )
         .expect("pool");
         let clock = Clock::fixed(START.parse().unwrap());
-        let state = AppState::new(pool, jwt_keys(), max_body_bytes)
+        let state = AppState::new(pool, jwt_keys(), document_key(), max_body_bytes)
             .expect("state")
             .with_clock(clock.clone());
         let service = test::init_service(build_app(state)).await;

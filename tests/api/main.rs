@@ -14,4 +14,5 @@ mod migrations;
 mod openapi;
 mod ops;
 mod reference;
+mod workers;
 mod workflow;

@@ -101,7 +101,9 @@ async fn an_unreachable_database_is_a_503_problem_not_a_hang_or_a_500() {
         },
     )
     .unwrap();
-    let state = sls_case::startup::AppState::new(pool, crate::helpers::jwt_keys(), 1024).unwrap();
+    let state =
+        sls_case::startup::AppState::new(pool, crate::helpers::jwt_keys(), crate::helpers::document_key(), 1024)
+            .unwrap();
     let service = actix_web::test::init_service(sls_case::startup::build_app(state)).await;
     let token = crate::helpers::jwt_keys()
         .mint(

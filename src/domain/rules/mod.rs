@@ -3,6 +3,7 @@
 //! reason, the input itself, and which policy rows and wage-table version supplied the values. That
 //! result is what is stored and shown to auditors, and [`rerun`] evaluates it again from its stored input.
 
+pub mod contract;
 pub mod decision;
 pub mod eligibility;
 pub mod ratio;
@@ -59,6 +60,12 @@ pub struct RuleResult {
 impl RuleResult {
     pub fn passed(&self) -> bool {
         self.outcome == Outcome::Pass
+    }
+
+    /// What the rule was applied to, e.g. a worker.
+    pub fn with_subject(mut self, subject: Option<Uuid>) -> Self {
+        self.subject = subject;
+        self
     }
 
     /// Attaches provenance (policy rows, wage tables) and the subject.
@@ -123,6 +130,12 @@ pub fn rerun(stored: &RuleResult) -> Result<RuleResult, RerunError> {
         recruitment::UNMET_NEED => recruitment::unmet_need(&input(stored)?),
         wage::MEDIAN_WAGE => wage::median_wage(&input(stored)?),
         ratio::RATIO => ratio::ratio(&input(stored)?),
+        contract::TERM => contract::term(&input(stored)?),
+        contract::TERMS => contract::terms(&input(stored)?),
+        contract::POST => contract::post(&input(stored)?),
+        contract::APPROVED_WAGE => contract::approved_wage(&input(stored)?),
+        contract::DEDUCTION_CAP => contract::deduction(&input(stored)?),
+        contract::LEVY => contract::levy(&input(stored)?),
         other => return Err(RerunError::UnknownRule(other.to_owned())),
     };
     Ok(fresh.with_provenance(stored.subject, stored.policy.clone(), stored.wage_tables.clone()))

@@ -24,7 +24,7 @@ use crate::http::employers::not_found;
 use crate::http::extract::{IfMatch, JsonBody, actor, etag};
 use crate::http::idempotency::{self, Idempotency, WriteResponse};
 use crate::http::validate;
-use crate::workflow::checks;
+use crate::workflow::{checks, places};
 
 /// What an action may carry. Which fields an action needs is listed per action below.
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
@@ -107,9 +107,10 @@ fn required_fields(action: ApplicationAction, body: &ActionRequest) -> Result<()
 /// | start-assessment | caseworker | | |
 /// | recommend | caseworker | | every rule is evaluated and stored with the recommended outcome |
 /// | start-consultation / close-consultation | caseworker | | a recommendation must exist |
-/// | approve | approver (not the recommender) | | places per vacancy = min(unmet need, ratio); PARTIALLY_APPROVED when fewer than asked; 422 when the rules allow none |
+/// | approve | approver (not the recommender) | | places per vacancy = min(unmet need, ratio); PARTIALLY_APPROVED when fewer than asked; 422 when the rules allow none; one worker place per place, with its AIP deadline |
 /// | refuse | approver (not the recommender) | reason_codes | |
-/// | revoke / terminate | approver | comment | |
+/// | revoke | approver | comment | places not yet filled by a worker in Hong Kong are revoked; none may be refilled |
+/// | terminate | approver | comment | |
 /// | withdraw | employer | | |
 #[utoipa::path(tag = "applications", security(("bearer" = [])),
     params(
@@ -396,6 +397,9 @@ async fn side_effects(
                 })
                 .collect();
             applications::record_decision(conn, app.id, &actor.sub, today, &decided).await?;
+            if action == A::Approve {
+                places::allocate(conn, app, &decided, today).await?;
+            }
             let e = Evaluation {
                 kind: "DECISION",
                 on: today,
@@ -409,6 +413,7 @@ async fn side_effects(
                 record: Some(record),
             });
         }
+        A::Revoke => places::revoke(conn, app.id, today).await?,
         _ => {}
     }
     Ok(Effects::default())

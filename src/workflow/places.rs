@@ -1,0 +1,173 @@
+//! Worker places: allocated when an application is approved, withdrawn when the approval is revoked.
+
+use chrono::{Months, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::db::applications::VacancyDecision;
+use crate::db::workers::{self, Place, PlaceRecord, Places};
+use crate::db::{Conn, casework, policy};
+use crate::domain::application::Application;
+use crate::domain::compliance::{
+    ContractFacts, Obligation, PlaceFacts, WorkerFacts, place_obligations, ratio_obligation,
+};
+use crate::domain::policy::PolicySet;
+use crate::domain::policy::keys;
+use crate::domain::rules::ratio::RatioScope;
+use crate::domain::worker::{PlaceEvent, PlaceState, place_transition};
+use crate::domain::{ApplicationId, EmployerId};
+use crate::error::ApiError;
+
+/// One place per approved place of each vacancy, each with the AIP deadline policy gives on the
+/// decision date (R-DEC-2). Returns the deadline.
+pub async fn allocate(
+    conn: &mut Conn,
+    app: &Application,
+    decided: &[VacancyDecision],
+    on: NaiveDate,
+) -> Result<NaiveDate, ApiError> {
+    let policy = policy::load(conn).await?;
+    let months = policy.get::<u32>(keys::AIP_VISA_DEADLINE_MONTHS, None, on)?.value;
+    let aip_deadline = on
+        .checked_add_months(Months::new(months))
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AIP deadline out of range")))?;
+    let now = Utc::now();
+    let places: Vec<Place> = decided
+        .iter()
+        .flat_map(|v| {
+            (1..=v.places).map(move |n| Place {
+                id: Uuid::new_v4(),
+                application_id: app.id.0,
+                vacancy_id: v.vacancy.0,
+                employer_id: app.employer_id.0,
+                place_no: i32::try_from(n).unwrap_or(i32::MAX),
+                aip_deadline,
+                status: PlaceState::Allocated.as_str().to_owned(),
+                replacement_allowed: true,
+                created_at: now,
+                updated_at: now,
+            })
+        })
+        .collect();
+    workers::insert_places(conn, &places).await?;
+    Ok(aip_deadline)
+}
+
+/// A revoked approval: places not yet filled by a worker in Hong Kong are revoked; workers already
+/// here stay to the end of their contracts, but no place may be refilled (domain.md §4.2).
+pub async fn revoke(conn: &mut Conn, application: ApplicationId, today: NaiveDate) -> Result<(), ApiError> {
+    workers::lock_places(conn, application).await?;
+    for record in workers::load(conn, Places::OfApplication(application)).await? {
+        let state = record.state(today);
+        let stored = match place_transition(state, PlaceEvent::Revoke) {
+            Ok(revoked) => revoked,
+            Err(_) => record.place.stored_state(),
+        };
+        workers::set_place_status(conn, record.place.id, stored, false).await?;
+    }
+    Ok(())
+}
+
+/// The facts the compliance rules need about a place, as recorded.
+pub fn facts(record: &PlaceRecord, today: NaiveDate) -> PlaceFacts {
+    PlaceFacts {
+        place_id: record.place.id,
+        application_id: record.place.application_id,
+        state: record.state(today),
+        aip_deadline: record.place.aip_deadline,
+        worker: record.worker.as_ref().map(|w| WorkerFacts {
+            worker_id: w.worker.id,
+            contract: w.contract.as_ref().map(|c| ContractFacts {
+                starts_on: c.starts_on,
+                ends_on: c.ends_on,
+                levy_amount_hkd: c.levy_amount_hkd.unsigned_abs(),
+            }),
+            visa_issued_on: w.worker.visa_issued_on,
+            levy_paid: w.levy.is_some(),
+            arrived_on: w.worker.arrived_on,
+            briefing_due_on: w.worker.briefing_due_on,
+            briefing_attended_on: w.briefings.iter().filter(|b| b.attended).map(|b| b.session_on).min(),
+            separated_on: w.worker.separated_on,
+            wage_payments: w
+                .wage_payments
+                .iter()
+                .map(|p| {
+                    (
+                        p.wage_month,
+                        serde_json::from_value(p.flags.clone()).unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        }),
+    }
+}
+
+/// Everything owed on these places today, in due-date order (undated last).
+pub fn obligations(records: &[PlaceRecord], wage_due_days: u32, today: NaiveDate) -> Vec<Obligation> {
+    let mut owed: Vec<Obligation> = records
+        .iter()
+        .flat_map(|r| place_obligations(&facts(r, today), wage_due_days, today))
+        .collect();
+    owed.sort_by_key(|o| (o.due_on.is_none(), o.due_on, o.kind));
+    owed
+}
+
+/// R-RAT-1 after approval: the latest headcount return against the imported workers in post (the more
+/// of what the return declares and what the service records), enterprise-wide and per post where policy
+/// counts per post. Nothing when no return was filed.
+pub async fn ratio_obligations(
+    conn: &mut Conn,
+    policy: &PolicySet,
+    employer: EmployerId,
+    today: NaiveDate,
+) -> Result<Vec<Obligation>, ApiError> {
+    let Some(headcount) = casework::latest_headcount_return(conn, employer, today).await? else {
+        return Ok(Vec::new());
+    };
+    let records = workers::load(conn, Places::OfEmployer(employer)).await?;
+    let in_post: Vec<&PlaceRecord> = records.iter().filter(|r| r.state(today).in_post()).collect();
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let declared = |json: &serde_json::Value, code: &str| {
+        json.get(code)
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(0)
+    };
+    let per = policy.get::<u32>(keys::RATIO_LOCAL_PER_IMPORTED, None, today)?.value;
+    let mut owed: Vec<Obligation> = ratio_obligation(
+        "the enterprise",
+        headcount.full_time_locals.unsigned_abs(),
+        count(in_post.len()).max(headcount.imported_workers.unsigned_abs()),
+        per,
+        headcount.as_of,
+    )
+    .into_iter()
+    .collect();
+    let mut categories: Vec<&str> = in_post
+        .iter()
+        .filter_map(|r| r.designated_category_code.as_deref())
+        .collect();
+    categories.sort_unstable();
+    categories.dedup();
+    for code in categories {
+        if policy.get::<RatioScope>(keys::RATIO_SCOPE, Some(code), today)?.value != RatioScope::PerPost {
+            continue;
+        }
+        let per_post = policy
+            .get::<u32>(keys::RATIO_LOCAL_PER_IMPORTED, Some(code), today)?
+            .value;
+        let here = count(
+            in_post
+                .iter()
+                .filter(|r| r.designated_category_code.as_deref() == Some(code))
+                .count(),
+        );
+        owed.extend(ratio_obligation(
+            &format!("{code} posts"),
+            declared(&headcount.full_time_locals_per_post, code),
+            here.max(declared(&headcount.imported_per_post, code)),
+            per_post,
+            headcount.as_of,
+        ));
+    }
+    Ok(owed)
+}
