@@ -8,7 +8,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::schema::{
-    briefing_attendances, employment_contracts, levy_payments, vacancies, wage_payments, worker_places, workers,
+    applications, briefing_attendances, employment_contracts, levy_payments, vacancies, wage_payments, worker_places,
+    workers,
 };
 use crate::domain::worker::{PlaceState, effective_state};
 use crate::domain::{ApplicationId, EmployerId};
@@ -184,9 +185,16 @@ pub enum Places {
     OfWorker(Uuid),
 }
 
-/// Locks an application's places (FOR UPDATE) for the rest of the transaction, so requests naming
-/// workers to them or changing them queue instead of racing for the last place.
+/// Locks an application and its places (FOR UPDATE) for the rest of the transaction, so requests
+/// naming workers or changing places queue instead of racing for the last place. The application row
+/// is locked first, in the order lifecycle actions take it, so the two never deadlock.
 pub async fn lock_places(conn: &mut AsyncPgConnection, application: ApplicationId) -> QueryResult<()> {
+    applications::table
+        .find(application.0)
+        .select(applications::id)
+        .for_update()
+        .load::<Uuid>(conn)
+        .await?;
     worker_places::table
         .filter(worker_places::application_id.eq(application.0))
         .select(worker_places::id)

@@ -595,6 +595,8 @@ pub async fn name_worker(
             if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
                 return Ok(previous);
             }
+            // Locked before reading, so the status and the free places read stay true until commit.
+            workers::lock_places(conn, id).await?;
             let app = applications::get(conn, id, scope)
                 .await
                 .map_err(not_found("application"))?;
@@ -624,7 +626,6 @@ pub async fn name_worker(
                     reason: "A Mainland worker must be recruited through a Mainland-approved foreign labour service cooperation enterprise: name it in recruiting_enterprise.".into(),
                 });
             }
-            workers::lock_places(conn, id).await?;
             // The same document on a place still running (any employer's) is the same person twice.
             for other in workers::with_travel_document(conn, &document.hmac).await? {
                 if !workers::get(conn, other, None).await?.state(today).is_closed() {

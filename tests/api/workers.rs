@@ -5,6 +5,7 @@ use actix_web::http::Method;
 use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 use sls_case::domain::Role;
+use sls_case::domain::rules::{RuleResult, rerun};
 
 use crate::helpers::{TestApp, TestResponse};
 use crate::workflow::{Case, dishwashers, publish_wage_table};
@@ -217,6 +218,11 @@ async fn a_worker_goes_from_approval_to_briefed_with_every_step_audited() {
         view["contract"]["checks"][1]["wage_tables"][0]["version_label"],
         "TEST-2026-01"
     );
+    // Each stored check evaluates again, from its stored inputs, to the same result.
+    let stored: Vec<RuleResult> = serde_json::from_value(view["contract"]["checks"].clone()).unwrap();
+    for check in &stored {
+        assert_eq!(&rerun(check).unwrap(), check);
+    }
     // The first visa application made the approval active.
     assert_eq!(case.get().await["status"], "ACTIVE");
 
@@ -327,6 +333,24 @@ async fn never_more_workers_are_named_than_places_approved() {
     assert_eq!(third.assert_problem(422, "rule-violation")["rule_id"], "R-DEC-1");
     assert_eq!(app.count("SELECT count(*) AS n FROM workers"), 2);
     assert_eq!(app.audit_count("worker.named"), 2);
+}
+
+#[actix_web::test]
+async fn employers_racing_for_the_last_place_get_it_once() {
+    let app = TestApp::spawn().await;
+    let (case, vacancy) = approved(&app, "40000019", 1).await;
+    let requests = (0..6).map(|i| {
+        let (case, vacancy) = (&case, &vacancy);
+        async move { name(case, vacancy, &format!("R{i}234567")).await }
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(requests)
+        .await
+        .iter()
+        .map(|r| r.status.as_u16())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 422).count(), 5, "{statuses:?}");
+    assert_eq!(app.count("SELECT count(*) AS n FROM workers"), 1);
 }
 
 #[actix_web::test]
