@@ -780,7 +780,7 @@ pub struct ContractRequest {
 
 /// Record the signed Standard Employment Contract (employer). Checked against the approval and the
 /// scheme (R-CON-1/2/4/5, R-WAGE-1/5); the levy it sets is fixed with it (R-LEVY-1). May be replaced
-/// until the worker arrives.
+/// until the levy is paid or the worker arrives.
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = ContractRequest, responses(
     (status = 200, body = WorkerResponse),
@@ -788,7 +788,7 @@ pub struct ContractRequest {
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "The worker has arrived (the contract in force stays) or the place is closed", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The worker has arrived or the levy is paid (the contract in force stays), or the place is closed", body = Problem, content_type = "application/problem+json"),
     (status = 413, body = Problem, content_type = "application/problem+json"),
     (status = 415, body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "R-WAGE-1 (below the binding median), R-CON-5 (below the approved wage), R-CON-1 (term over the maximum), R-WAGE-5 (deduction over its cap), R-CON-4 (another post), R-CON-2 (hours, accommodation); or the Idempotency-Key was reused", body = Problem, content_type = "application/problem+json"),
@@ -838,6 +838,11 @@ pub async fn put_contract(
                 return Err(ApiError::Conflict(format!(
                     "The contract can be recorded only before the worker arrives; the place is {state}."
                 )));
+            }
+            if worker.levy.is_some() {
+                return Err(ApiError::Conflict(
+                    "The levy was paid on this contract's months: the contract can no longer be replaced.".into(),
+                ));
             }
             let app = applications::get(conn, ApplicationId(before.place.application_id), None).await?;
             let vacancy = app

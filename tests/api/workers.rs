@@ -193,6 +193,10 @@ async fn a_worker_goes_from_approval_to_briefed_with_every_step_audited() {
     let (case, vacancy) = approved(&app, "40000002", 1).await;
     let worker = arrived_worker(&case, &vacancy).await;
 
+    // The levy was paid on this contract's months: it can no longer be replaced.
+    put_contract(&case, &worker, contract_body(15000, "2026-05-01", "2028-04-30"))
+        .await
+        .assert_problem(409, "conflict");
     let view = ok(&app.get(&format!("/v1/workers/{worker}"), &case.caseworker).await, 200);
     assert_eq!(view["place"]["state"], "ARRIVED");
     assert_eq!(view["travel_document"], "****321A");
@@ -481,6 +485,14 @@ async fn contracts_breaking_a_rule_are_refused_naming_it_and_nothing_is_written(
     let recorded = ok(&put_contract(&case, &worker, at).await, 200);
     assert_eq!(recorded["contract"]["version"], 1);
     assert_eq!(recorded["levy"]["amount_due_hkd"], 9600);
+    // Before the levy is paid it may be replaced: a 12-month contract halves the levy.
+    let replaced = ok(
+        &put_contract(&case, &worker, contract_body(14500, "2026-05-01", "2027-04-30")).await,
+        200,
+    );
+    assert_eq!(replaced["contract"]["version"], 2);
+    assert_eq!(replaced["levy"]["amount_due_hkd"], 4800);
+    assert_eq!(app.audit_count("worker.contract_recorded"), 2);
 }
 
 #[actix_web::test]
