@@ -185,19 +185,13 @@ pub enum Places {
     OfWorker(Uuid),
 }
 
-/// Locks an application and its places (FOR UPDATE) for the rest of the transaction, so requests
-/// naming workers or changing places queue instead of racing for the last place. The application row
-/// is locked first, in the order lifecycle actions take it, so the two never deadlock.
-pub async fn lock_places(conn: &mut AsyncPgConnection, application: ApplicationId) -> QueryResult<()> {
+/// Locks the application (FOR UPDATE) for the rest of the transaction. Its row guards its places:
+/// naming a worker, every change to a place and every lifecycle action take it first, so they queue
+/// instead of racing for the last place, and never deadlock (one lock, always the first).
+pub async fn lock_application(conn: &mut AsyncPgConnection, application: ApplicationId) -> QueryResult<()> {
     applications::table
         .find(application.0)
         .select(applications::id)
-        .for_update()
-        .load::<Uuid>(conn)
-        .await?;
-    worker_places::table
-        .filter(worker_places::application_id.eq(application.0))
-        .select(worker_places::id)
         .for_update()
         .load::<Uuid>(conn)
         .await

@@ -13,10 +13,8 @@ use super::employers::not_found;
 use super::workers::ObligationResponse;
 use crate::auth::AuthUser;
 use crate::clock::Clock;
-use crate::db::workers::{self, Places};
-use crate::db::{DbPool, employers, policy};
+use crate::db::{DbPool, employers};
 use crate::domain::compliance::Obligation;
-use crate::domain::policy::keys;
 use crate::domain::{ApplicationId, EmployerId, Role};
 use crate::error::{ApiError, Problem};
 use crate::workflow::places;
@@ -74,11 +72,7 @@ pub async fn get_application_compliance(
     let today = clock.today();
     let mut conn = pool.get().await?;
     let app = visible_application(&mut conn, &user, id).await?;
-    let policy = policy::load(&mut conn).await?;
-    let due_days = policy.get::<u32>(keys::WAGE_PAYMENT_DUE_DAYS, None, today)?.value;
-    let records = workers::load(&mut conn, Places::OfApplication(id)).await?;
-    let mut owed = places::obligations(&records, due_days, today);
-    owed.extend(places::ratio_obligations(&mut conn, &policy, app.employer_id, today).await?);
+    let owed = places::compliance(&mut conn, app.employer_id, Some(id), today).await?;
     Ok(HttpResponse::Ok().json(ComplianceResponse::new(app.employer_id, Some(id), today, owed)))
 }
 
@@ -106,10 +100,6 @@ pub async fn get_employer_compliance(
     employers::get(&mut conn, employer, user.employer_scope())
         .await
         .map_err(not_found("employer"))?;
-    let policy = policy::load(&mut conn).await?;
-    let due_days = policy.get::<u32>(keys::WAGE_PAYMENT_DUE_DAYS, None, today)?.value;
-    let records = workers::load(&mut conn, Places::OfEmployer(employer)).await?;
-    let mut owed = places::obligations(&records, due_days, today);
-    owed.extend(places::ratio_obligations(&mut conn, &policy, employer, today).await?);
+    let owed = places::compliance(&mut conn, employer, None, today).await?;
     Ok(HttpResponse::Ok().json(ComplianceResponse::new(employer, None, today, owed)))
 }

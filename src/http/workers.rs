@@ -1,6 +1,6 @@
 //! Workers after approval: naming workers to places, and what is recorded for each (contract, visa,
-//! levy, arrival, briefing, wages, separation). Every change locks the application's places, checks the
-//! place's lifecycle, and writes its audit event in the same transaction.
+//! levy, arrival, briefing, wages, separation). Every change locks the application (the guard of its
+//! places), checks the place's lifecycle, and writes its audit event in the same transaction.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
@@ -404,12 +404,13 @@ impl WorkerChange {
         idempotency::replay(self.idempotency.as_ref(), conn).await
     }
 
-    /// The worker as it is, with the application's places locked until the transaction ends.
+    /// The worker as it is, with its application (which guards its places) locked until the
+    /// transaction ends.
     async fn begin(&self, conn: &mut Conn) -> Result<PlaceRecord, ApiError> {
         let application = workers::application_of(conn, self.worker, self.scope)
             .await
             .map_err(not_found("worker"))?;
-        workers::lock_places(conn, application).await?;
+        workers::lock_application(conn, application).await?;
         Ok(workers::get(conn, self.worker, self.scope).await?)
     }
 
@@ -596,7 +597,7 @@ pub async fn name_worker(
                 return Ok(previous);
             }
             // Locked before reading, so the status and the free places read stay true until commit.
-            workers::lock_places(conn, id).await?;
+            workers::lock_application(conn, id).await?;
             let app = applications::get(conn, id, scope)
                 .await
                 .map_err(not_found("application"))?;

@@ -55,7 +55,7 @@ pub async fn allocate(
 /// A revoked approval: places not yet filled by a worker in Hong Kong are revoked; workers already
 /// here stay to the end of their contracts, but no place may be refilled (domain.md §4.2).
 pub async fn revoke(conn: &mut Conn, application: ApplicationId, today: NaiveDate) -> Result<(), ApiError> {
-    workers::lock_places(conn, application).await?;
+    workers::lock_application(conn, application).await?;
     for record in workers::load(conn, Places::OfApplication(application)).await? {
         let state = record.state(today);
         let stored = match place_transition(state, PlaceEvent::Revoke) {
@@ -114,16 +114,17 @@ pub fn obligations(records: &[PlaceRecord], wage_due_days: u32, today: NaiveDate
 /// R-RAT-1 after approval: the latest headcount return against the imported workers in post (the more
 /// of what the return declares and what the service records), enterprise-wide and per post where policy
 /// counts per post. Nothing when no return was filed.
+/// `records` are all the employer's places.
 pub async fn ratio_obligations(
     conn: &mut Conn,
     policy: &PolicySet,
     employer: EmployerId,
+    records: &[PlaceRecord],
     today: NaiveDate,
 ) -> Result<Vec<Obligation>, ApiError> {
     let Some(headcount) = casework::latest_headcount_return(conn, employer, today).await? else {
         return Ok(Vec::new());
     };
-    let records = workers::load(conn, Places::OfEmployer(employer)).await?;
     let in_post: Vec<&PlaceRecord> = records.iter().filter(|r| r.state(today).in_post()).collect();
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     let declared = |json: &serde_json::Value, code: &str| {
@@ -169,5 +170,26 @@ pub async fn ratio_obligations(
             headcount.as_of,
         ));
     }
+    Ok(owed)
+}
+
+/// Everything the employer owes today on its places (of one application, when given), with the ratio
+/// against its latest headcount return: soonest due first.
+pub async fn compliance(
+    conn: &mut Conn,
+    employer: EmployerId,
+    application: Option<ApplicationId>,
+    today: NaiveDate,
+) -> Result<Vec<Obligation>, ApiError> {
+    let policy = policy::load(conn).await?;
+    let due_days = policy.get::<u32>(keys::WAGE_PAYMENT_DUE_DAYS, None, today)?.value;
+    let records = workers::load(conn, Places::OfEmployer(employer)).await?;
+    let mine: Vec<PlaceRecord> = records
+        .iter()
+        .filter(|r| application.is_none_or(|a| r.place.application_id == a.0))
+        .cloned()
+        .collect();
+    let mut owed = obligations(&mine, due_days, today);
+    owed.extend(ratio_obligations(conn, &policy, employer, &records, today).await?);
     Ok(owed)
 }
