@@ -81,3 +81,51 @@ pub enum ReadOneErrors {
     )]
     Unavailable(Problem),
 }
+
+/// The errors every write to one resource shares; each path adds its own 409 and 422.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only the OpenAPI document uses these types.
+pub enum WriteErrors {
+    #[response(
+        status = 400,
+        description = "A field is invalid (each one named), or the id is not a UUID",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    #[response(
+        status = 401,
+        description = "No valid bearer token",
+        content_type = "application/problem+json"
+    )]
+    Unauthenticated(Problem),
+    #[response(
+        status = 403,
+        description = "Your role may not do this",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+    #[response(
+        status = 404,
+        description = "No such resource, or not yours to see",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    #[response(
+        status = 413,
+        description = "The body is larger than the configured limit",
+        content_type = "application/problem+json"
+    )]
+    PayloadTooLarge(Problem),
+    #[response(
+        status = 415,
+        description = "The body is not JSON",
+        content_type = "application/problem+json"
+    )]
+    UnsupportedMediaType(Problem),
+    #[response(
+        status = 503,
+        description = "The database is unavailable",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(Problem),
+}

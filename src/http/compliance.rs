@@ -17,6 +17,7 @@ use crate::db::{DbPool, employers};
 use crate::domain::compliance::Obligation;
 use crate::domain::{ApplicationId, EmployerId, Role};
 use crate::error::{ApiError, Problem};
+use crate::openapi::ReadOneErrors;
 use crate::workflow::places;
 
 const READERS: [Role; 4] = [Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer];
@@ -53,12 +54,8 @@ impl ComplianceResponse {
 /// Outstanding and overdue obligations of one approved application, with the employer's ratio.
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")), responses(
     (status = 200, body = ComplianceResponse),
-    (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "A policy value is missing for today", body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
+    ReadOneErrors,
 ))]
 #[get("/applications/{id}/compliance")]
 pub async fn get_application_compliance(
@@ -79,12 +76,8 @@ pub async fn get_application_compliance(
 /// Outstanding and overdue obligations across all of an employer's approvals.
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id")), responses(
     (status = 200, body = ComplianceResponse),
-    (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "A policy value is missing for today", body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
+    ReadOneErrors,
 ))]
 #[get("/employers/{id}/compliance")]
 pub async fn get_employer_compliance(

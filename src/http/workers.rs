@@ -31,7 +31,7 @@ use crate::domain::worker::{
 };
 use crate::domain::{ApplicationAction, ApplicationId, ApplicationStatus, EmployerId, Role, transition};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::openapi::ReadOneErrors;
+use crate::openapi::{ReadOneErrors, WriteErrors};
 use crate::personal_data::{TravelDocumentKey, masked};
 use crate::workflow::{checks, places};
 
@@ -554,15 +554,9 @@ const NAMING_STATUSES: [ApplicationStatus; 3] = [
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = NameWorkerRequest, responses(
     (status = 201, body = WorkerResponse, headers(("Location" = String))),
-    (status = 400, description = "Invalid field, or a vacancy not of this application", body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    WriteErrors,
     (status = 409, description = "The application is not approved, or the same travel document is named on a live place", body = Problem, content_type = "application/problem+json"),
-    (status = 413, body = Problem, content_type = "application/problem+json"),
-    (status = 415, body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "R-ELIG-5 (nationality), R-ELIG-6 (Mainland enterprise), R-DEC-1 (no place left), R-DEC-2 (places lapsed); or the Idempotency-Key was reused", body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/applications/{id}/workers")]
 pub async fn name_worker(
@@ -785,15 +779,9 @@ pub struct ContractRequest {
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = ContractRequest, responses(
     (status = 200, body = WorkerResponse),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    WriteErrors,
     (status = 409, description = "The worker has arrived or the levy is paid (the contract in force stays), or the place is closed", body = Problem, content_type = "application/problem+json"),
-    (status = 413, body = Problem, content_type = "application/problem+json"),
-    (status = 415, body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "R-WAGE-1 (below the binding median), R-CON-5 (below the approved wage), R-CON-1 (term over the maximum), R-WAGE-5 (deduction over its cap), R-CON-4 (another post), R-CON-2 (hours, accommodation); or the Idempotency-Key was reused", body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/workers/{id}/contract")]
 pub async fn put_contract(
@@ -984,15 +972,9 @@ pub struct VisaRequest {
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = VisaRequest, responses(
     (status = 200, body = WorkerResponse),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    WriteErrors,
     (status = 409, description = "Not allowed in the place's current state", body = Problem, content_type = "application/problem+json"),
-    (status = 413, body = Problem, content_type = "application/problem+json"),
-    (status = 415, body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "R-DEC-2 (after the AIP deadline), R-CON-2 (no contract yet); or the Idempotency-Key was reused", body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/workers/{id}/visa")]
 pub async fn record_visa(
@@ -1115,15 +1097,9 @@ pub struct LevyPaymentRequest {
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = LevyPaymentRequest, responses(
     (status = 201, body = WorkerResponse),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    WriteErrors,
     (status = 409, description = "Already paid, or the place is closed", body = Problem, content_type = "application/problem+json"),
-    (status = 413, body = Problem, content_type = "application/problem+json"),
-    (status = 415, body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "R-LEVY-1 (no contract yet, or not the amount due); or the Idempotency-Key was reused", body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/workers/{id}/levy")]
 pub async fn record_levy_payment(
@@ -1212,15 +1188,9 @@ pub struct ArrivalRequest {
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = ArrivalRequest, responses(
     (status = 200, body = WorkerResponse),
-    (status = 400, description = "Invalid field, or an arrival before the visa was issued", body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    WriteErrors,
     (status = 409, description = "No visa issued yet, or already arrived", body = Problem, content_type = "application/problem+json"),
-    (status = 413, body = Problem, content_type = "application/problem+json"),
-    (status = 415, body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "A policy value is missing, or the Idempotency-Key was reused", body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/workers/{id}/arrival")]
 pub async fn record_arrival(
@@ -1283,15 +1253,9 @@ pub struct BriefingRequest {
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = BriefingRequest, responses(
     (status = 201, body = WorkerResponse),
-    (status = 400, description = "Invalid field, or a session before the arrival", body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    WriteErrors,
     (status = 409, description = "The worker has not arrived", body = Problem, content_type = "application/problem+json"),
-    (status = 413, body = Problem, content_type = "application/problem+json"),
-    (status = 415, body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Idempotency-Key reused for a different request", body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/workers/{id}/briefing")]
 pub async fn record_briefing(
@@ -1372,15 +1336,9 @@ pub struct WagePaymentRequest {
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = WagePaymentRequest, responses(
     (status = 201, body = WorkerResponse),
-    (status = 400, description = "Invalid field: the month's format or range, or a net that is not gross less deductions", body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    WriteErrors,
     (status = 409, description = "The worker has not arrived or has no contract, or the month is already recorded", body = Problem, content_type = "application/problem+json"),
-    (status = 413, body = Problem, content_type = "application/problem+json"),
-    (status = 415, body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "A policy value is missing, or the Idempotency-Key was reused", body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/workers/{id}/wage-payments")]
 pub async fn record_wage_payment(
@@ -1518,15 +1476,9 @@ pub struct SeparationRequest {
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = SeparationRequest, responses(
     (status = 200, body = WorkerResponse),
-    (status = 400, description = "Invalid field, e.g. CONTRACT_ENDED before the contract's end date", body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    WriteErrors,
     (status = 409, description = "The worker has not arrived, or has already left", body = Problem, content_type = "application/problem+json"),
-    (status = 413, body = Problem, content_type = "application/problem+json"),
-    (status = 415, body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Idempotency-Key reused for a different request", body = Problem, content_type = "application/problem+json"),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/workers/{id}/separation")]
 pub async fn record_separation(
