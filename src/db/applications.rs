@@ -536,36 +536,3 @@ pub async fn last_submission_on(
         .first(conn)
         .await
 }
-
-/// Statuses whose approved places count against the ratio.
-pub const PLACE_HOLDING_STATUSES: [ApplicationStatus; 3] = [
-    ApplicationStatus::Approved,
-    ApplicationStatus::PartiallyApproved,
-    ApplicationStatus::Active,
-];
-
-/// Places approved on the employer's other live approvals, per designated category (None: other posts).
-pub async fn approved_places(
-    conn: &mut AsyncPgConnection,
-    employer: EmployerId,
-    excluding: Option<ApplicationId>,
-) -> QueryResult<Vec<(Option<String>, u32)>> {
-    let statuses: Vec<&str> = PLACE_HOLDING_STATUSES.iter().map(|s| s.as_str()).collect();
-    let rows: Vec<(Option<String>, Option<i32>)> = vacancies::table
-        .inner_join(applications::table)
-        .filter(applications::employer_id.eq(employer.0))
-        .filter(applications::status.eq_any(statuses))
-        .filter(applications::id.ne(excluding.map_or(Uuid::nil(), |a| a.0)))
-        .select((vacancies::designated_category_code, vacancies::places_approved))
-        .load(conn)
-        .await?;
-    let mut totals: Vec<(Option<String>, u32)> = Vec::new();
-    for (category, places) in rows {
-        let places = count(places).unwrap_or(0);
-        match totals.iter_mut().find(|(c, _)| *c == category) {
-            Some((_, total)) => *total += places,
-            None => totals.push((category, places)),
-        }
-    }
-    Ok(totals)
-}

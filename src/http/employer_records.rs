@@ -20,12 +20,13 @@ use crate::auth::AuthUser;
 use crate::clock::Clock;
 use crate::db::audit::{self, Entity, NewAuditEvent};
 use crate::db::casework::{self, HeadcountReturn, Sanction};
-use crate::db::{Conn, DbPool, applications, employers, policy};
+use crate::db::{Conn, DbPool, employers, policy};
 use crate::domain::policy::keys;
 use crate::domain::rules::ratio::{self, RatioInput, RatioScope};
 use crate::domain::{EmployerId, Role};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::openapi::ReadOneErrors;
+use crate::workflow::places;
 
 const EMPLOYER_READERS: [Role; 4] = [Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer];
 
@@ -233,7 +234,11 @@ pub struct QuotaPosition {
     /// `ENTERPRISE`, or a designated category counted per post.
     pub scope: String,
     pub full_time_locals: u32,
+    /// Imported workers in post: the more of the headcount return's figure and the workers the
+    /// service has recorded as arrived (contract not ended).
     pub imported_workers: u32,
+    /// Places approved still waiting for their worker (allocated, visa applied or issued); lapsed,
+    /// revoked and ended places free their capacity.
     pub places_approved: u32,
     /// Imported workers the ratio allows in this scope.
     pub capacity: u32,
@@ -278,7 +283,7 @@ pub async fn get_quota(
     visible_employer(&mut conn, &user, employer).await?;
     let policy = policy::load(&mut conn).await?;
     let headcount = casework::latest_headcount_return(&mut conn, employer, today).await?;
-    let approved = applications::approved_places(&mut conn, employer, None).await?;
+    let in_use = places::in_use(&mut conn, employer, None, today).await?;
     let ratio_value = policy.get::<u32>(keys::RATIO_LOCAL_PER_IMPORTED, None, today)?.value;
     let count = |json: Option<&serde_json::Value>, post: &str| {
         json.and_then(|j| j.get(post))
@@ -316,24 +321,23 @@ pub async fn get_quota(
     let enterprise = position(
         "ENTERPRISE".into(),
         headcount.as_ref().map_or(0, |h| h.full_time_locals.unsigned_abs()),
-        headcount.as_ref().map_or(0, |h| h.imported_workers.unsigned_abs()),
-        approved.iter().map(|(_, n)| n).sum(),
+        headcount
+            .as_ref()
+            .map_or(0, |h| h.imported_workers.unsigned_abs())
+            .max(in_use.in_post(None)),
+        in_use.pending(None),
     );
     let mut per_post = Vec::new();
     let categories = crate::db::job_categories::list(&mut conn).await?;
     for category in categories {
         let scope = policy.get::<RatioScope>(keys::RATIO_SCOPE, Some(&category.code), today)?;
         if scope.value == RatioScope::PerPost {
-            let places = approved
-                .iter()
-                .filter(|(c, _)| c.as_deref() == Some(&category.code))
-                .map(|(_, n)| n)
-                .sum();
+            let code = Some(category.code.as_str());
             per_post.push(position(
                 category.code.clone(),
                 count(headcount.as_ref().map(|h| &h.full_time_locals_per_post), &category.code),
-                count(headcount.as_ref().map(|h| &h.imported_per_post), &category.code),
-                places,
+                count(headcount.as_ref().map(|h| &h.imported_per_post), &category.code).max(in_use.in_post(code)),
+                in_use.pending(code),
             ));
         }
     }

@@ -219,7 +219,9 @@ pub async fn assessment(
 
     // The ratio, on the decision date, against the latest headcount return.
     let headcount = casework::latest_headcount_return(conn, app.employer_id, today).await?;
-    let approved = applications::approved_places(conn, app.employer_id, Some(app.id)).await?;
+    // Capacity already used: workers in post (the more of the return's count and the service's own
+    // records) and places approved elsewhere still waiting for their worker.
+    let in_use = super::places::in_use(conn, app.employer_id, Some(app.id), today).await?;
     let per_post = |json: Option<&Value>, post: &str| -> u32 {
         json.and_then(|j| j.get(post))
             .and_then(Value::as_u64)
@@ -240,18 +242,14 @@ pub async fn assessment(
         let input = match (scope.value, category(v)) {
             (RatioScope::PerPost, Some(post)) => {
                 let earlier_here = post_used_here.iter().find(|(p, _)| p == post).map_or(0, |(_, n)| *n);
-                let approved_post: u32 = approved
-                    .iter()
-                    .filter(|(c, _)| c.as_deref() == Some(post))
-                    .map(|(_, n)| n)
-                    .sum();
                 ratio::RatioInput {
                     scope: RatioScope::PerPost,
                     post: Some(post.to_owned()),
                     locals_per_imported: ratio_value.value,
                     full_time_locals: per_post(headcount.as_ref().map(|h| &h.full_time_locals_per_post), post),
-                    imported_in_post: per_post(headcount.as_ref().map(|h| &h.imported_per_post), post),
-                    places_already_approved: approved_post + earlier_here,
+                    imported_in_post: per_post(headcount.as_ref().map(|h| &h.imported_per_post), post)
+                        .max(in_use.in_post(Some(post))),
+                    places_already_approved: in_use.pending(Some(post)) + earlier_here,
                     places_requested: unmet,
                     headcount_return_id: headcount.as_ref().map(|h| h.id),
                 }
@@ -261,8 +259,11 @@ pub async fn assessment(
                 post: None,
                 locals_per_imported: ratio_value.value,
                 full_time_locals: headcount.as_ref().map_or(0, |h| h.full_time_locals.unsigned_abs()),
-                imported_in_post: headcount.as_ref().map_or(0, |h| h.imported_workers.unsigned_abs()),
-                places_already_approved: approved.iter().map(|(_, n)| n).sum::<u32>() + enterprise_used_here,
+                imported_in_post: headcount
+                    .as_ref()
+                    .map_or(0, |h| h.imported_workers.unsigned_abs())
+                    .max(in_use.in_post(None)),
+                places_already_approved: in_use.pending(None) + enterprise_used_here,
                 places_requested: unmet,
                 headcount_return_id: headcount.as_ref().map(|h| h.id),
             },

@@ -125,8 +125,7 @@ pub async fn ratio_obligations(
     let Some(headcount) = casework::latest_headcount_return(conn, employer, today).await? else {
         return Ok(Vec::new());
     };
-    let in_post: Vec<&PlaceRecord> = records.iter().filter(|r| r.state(today).in_post()).collect();
-    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let in_post = PlacesInUse::from_records(records, today);
     let declared = |json: &serde_json::Value, code: &str| {
         json.get(code)
             .and_then(serde_json::Value::as_u64)
@@ -137,35 +136,25 @@ pub async fn ratio_obligations(
     let mut owed: Vec<Obligation> = ratio_obligation(
         "the enterprise",
         headcount.full_time_locals.unsigned_abs(),
-        count(in_post.len()).max(headcount.imported_workers.unsigned_abs()),
+        in_post.in_post(None).max(headcount.imported_workers.unsigned_abs()),
         per,
         headcount.as_of,
     )
     .into_iter()
     .collect();
-    let mut categories: Vec<&str> = in_post
-        .iter()
-        .filter_map(|r| r.designated_category_code.as_deref())
-        .collect();
-    categories.sort_unstable();
-    categories.dedup();
-    for code in categories {
+    for code in in_post.in_post.iter().filter_map(|(c, _)| c.as_deref()) {
         if policy.get::<RatioScope>(keys::RATIO_SCOPE, Some(code), today)?.value != RatioScope::PerPost {
             continue;
         }
         let per_post = policy
             .get::<u32>(keys::RATIO_LOCAL_PER_IMPORTED, Some(code), today)?
             .value;
-        let here = count(
-            in_post
-                .iter()
-                .filter(|r| r.designated_category_code.as_deref() == Some(code))
-                .count(),
-        );
         owed.extend(ratio_obligation(
             &format!("{code} posts"),
             declared(&headcount.full_time_locals_per_post, code),
-            here.max(declared(&headcount.imported_per_post, code)),
+            in_post
+                .in_post(Some(code))
+                .max(declared(&headcount.imported_per_post, code)),
             per_post,
             headcount.as_of,
         ));
@@ -192,4 +181,70 @@ pub async fn compliance(
     let mut owed = obligations(&mine, due_days, today);
     owed.extend(ratio_obligations(conn, &policy, employer, &records, today).await?);
     Ok(owed)
+}
+
+/// How an employer's places use ratio capacity today, per designated category (`None`: other posts).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlacesInUse {
+    /// Places approved still waiting for their worker (allocated, visa applied or issued). Lapsed,
+    /// revoked and ended places use nothing.
+    pending: Vec<(Option<String>, u32)>,
+    /// Workers the service has in post (arrived, contract not ended).
+    in_post: Vec<(Option<String>, u32)>,
+}
+
+impl PlacesInUse {
+    fn from_records<'r>(records: impl IntoIterator<Item = &'r PlaceRecord>, today: NaiveDate) -> Self {
+        let mut uses = Self::default();
+        for record in records {
+            let state = record.state(today);
+            let bucket = if state.in_post() {
+                &mut uses.in_post
+            } else if state.is_closed() {
+                continue;
+            } else {
+                &mut uses.pending
+            };
+            let category = &record.designated_category_code;
+            match bucket.iter_mut().find(|(c, _)| c == category) {
+                Some((_, n)) => *n += 1,
+                None => bucket.push((category.clone(), 1)),
+            }
+        }
+        uses
+    }
+
+    fn total(counts: &[(Option<String>, u32)], category: Option<&str>) -> u32 {
+        counts
+            .iter()
+            .filter(|(c, _)| category.is_none() || c.as_deref() == category)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Pending places in a category, or in all when `None`.
+    pub fn pending(&self, category: Option<&str>) -> u32 {
+        Self::total(&self.pending, category)
+    }
+
+    /// Workers in post in a category, or in all when `None`.
+    pub fn in_post(&self, category: Option<&str>) -> u32 {
+        Self::total(&self.in_post, category)
+    }
+}
+
+/// The employer's places in use today, leaving out one application's (the one being decided).
+pub async fn in_use(
+    conn: &mut Conn,
+    employer: EmployerId,
+    excluding: Option<ApplicationId>,
+    today: NaiveDate,
+) -> Result<PlacesInUse, ApiError> {
+    let records = workers::load(conn, Places::OfEmployer(employer)).await?;
+    Ok(PlacesInUse::from_records(
+        records
+            .iter()
+            .filter(|r| excluding.is_none_or(|a| r.place.application_id != a.0)),
+        today,
+    ))
 }

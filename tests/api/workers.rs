@@ -496,6 +496,47 @@ async fn contracts_breaking_a_rule_are_refused_naming_it_and_nothing_is_written(
 }
 
 #[actix_web::test]
+async fn the_levy_rate_is_the_one_in_force_on_the_day_the_contract_is_signed() {
+    let app = TestApp::spawn().await;
+    let (case, vacancy) = approved(&app, "40000020", 1).await;
+    let worker = ok(&name(&case, &vacancy, DOCUMENT).await, 201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let raised = app
+        .post(
+            "/v1/policy",
+            &app.token(Role::Admin, None),
+            json!({"key": "erl_monthly_rate_hkd", "value": 450, "effective_from": "2026-04-15",
+                   "confidence": "firm", "source_note": "Test: a higher levy rate"}),
+        )
+        .await;
+    ok(&raised, 201);
+    app.set_today("2026-04-15");
+    let signed = |on: &str| {
+        let mut body = contract_body(14000, "2026-05-01", "2028-04-30");
+        body["signed_on"] = json!(on);
+        body
+    };
+    let before = ok(&put_contract(&case, &worker, signed("2026-04-14")).await, 200);
+    assert_eq!(
+        (
+            before["levy"]["monthly_rate_hkd"].as_u64(),
+            before["levy"]["amount_due_hkd"].as_u64()
+        ),
+        (Some(400), Some(9600))
+    );
+    let on = ok(&put_contract(&case, &worker, signed("2026-04-15")).await, 200);
+    assert_eq!(
+        (
+            on["levy"]["monthly_rate_hkd"].as_u64(),
+            on["levy"]["amount_due_hkd"].as_u64()
+        ),
+        (Some(450), Some(10800))
+    );
+}
+
+#[actix_web::test]
 async fn bad_contract_fields_are_named() {
     let app = TestApp::spawn().await;
     let (case, vacancy) = approved(&app, "40000009", 1).await;
@@ -797,6 +838,33 @@ async fn the_ratio_no_longer_met_by_the_latest_headcount_return_is_overdue() {
             .iter()
             .any(|o| o["kind"] == "RATIO_NOT_MET")
     );
+}
+
+#[actix_web::test]
+async fn places_use_ratio_capacity_until_they_lapse_and_a_worker_in_post_counts_once() {
+    let app = TestApp::spawn().await;
+    // Ten full-time locals allow five imported workers.
+    let (case, vacancy) = approved(&app, "40000021", 2).await;
+    let quota = || async {
+        let q = ok(
+            &app.get(&format!("/v1/employers/{}/quota", case.employer), &case.caseworker)
+                .await,
+            200,
+        );
+        let e = &q["enterprise"];
+        (
+            e["imported_workers"].as_u64().unwrap(),
+            e["places_approved"].as_u64().unwrap(),
+            e["places_still_allowed"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(quota().await, (0, 2, 3));
+    // One worker arrives: in post, no longer a pending place; the capacity used is the same.
+    arrived_worker(&case, &vacancy).await;
+    assert_eq!(quota().await, (1, 1, 3));
+    // The other place lapses at its AIP deadline and frees its capacity.
+    app.set_today("2026-07-01");
+    assert_eq!(quota().await, (1, 0, 4));
 }
 
 #[actix_web::test]
