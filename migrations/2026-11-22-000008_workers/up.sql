@@ -16,6 +16,8 @@ CREATE TABLE worker_places (
     place_no            integer NOT NULL CHECK (place_no >= 1),
     -- R-DEC-2: the visa application must be lodged by this date, or the place lapses.
     aip_deadline        date NOT NULL,
+    -- The policy value (aip_visa_deadline_months) the deadline came from.
+    aip_deadline_policy_id uuid REFERENCES policy_values (id),
     status              text NOT NULL DEFAULT 'ALLOCATED' CHECK (status IN
                             ('ALLOCATED', 'VISA_APPLIED', 'VISA_ISSUED', 'ARRIVED', 'CONTRACT_ENDED',
                              'TERMINATED_EARLY', 'REVOKED')),
@@ -52,6 +54,8 @@ CREATE TABLE workers (
     -- R-ELIG-6: the Mainland foreign labour service cooperation enterprise that recruited the worker.
     recruiting_enterprise   text CHECK (length(recruiting_enterprise) BETWEEN 1 AND 300),
     date_of_birth           date NOT NULL,
+    -- R-ELIG-5/6 as evaluated when the worker was named, with their inputs and policy rows.
+    checks                  jsonb NOT NULL,
     visa_applied_on         date,
     visa_issued_on          date CHECK (visa_issued_on >= visa_applied_on),
     visa_number             text CHECK (length(visa_number) BETWEEN 1 AND 50),

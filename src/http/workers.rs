@@ -23,6 +23,7 @@ use crate::db::workers::{self, Briefing, Contract, LevyPayment, PlaceRecord, Pla
 use crate::db::{Conn, DbPool, applications, policy};
 use crate::domain::compliance::Obligation;
 use crate::domain::policy::{PolicySet, keys};
+use crate::domain::rules::admission;
 use crate::domain::rules::contract::{self, Accommodation, DeductionCap};
 use crate::domain::rules::{RuleResult, WageTableRef};
 use crate::domain::worker::{
@@ -50,6 +51,8 @@ pub struct PlaceResponse {
     pub place_no: i32,
     /// The visa application must be lodged by this date, or the place lapses (R-DEC-2).
     pub aip_deadline: NaiveDate,
+    /// The policy value (`aip_visa_deadline_months`) the deadline came from.
+    pub aip_deadline_policy_id: Option<Uuid>,
     /// Today's state: ALLOCATED, VISA_APPLIED, VISA_ISSUED, ARRIVED, EMPLOYED, CONTRACT_ENDED,
     /// TERMINATED_EARLY, EXPIRED or REVOKED. EXPIRED, EMPLOYED and CONTRACT_ENDED follow from dates.
     #[schema(value_type = String, example = "ALLOCATED")]
@@ -69,6 +72,7 @@ impl PlaceResponse {
             post_code: record.post_code.clone(),
             place_no: record.place.place_no,
             aip_deadline: record.place.aip_deadline,
+            aip_deadline_policy_id: record.place.aip_deadline_policy_id,
             state: record.state(today),
             replacement_allowed: record.place.replacement_allowed,
             worker_id: record.worker.as_ref().map(|w| w.worker.id),
@@ -290,6 +294,9 @@ pub struct WorkerResponse {
     pub mainland_resident: bool,
     pub recruiting_enterprise: Option<String>,
     pub date_of_birth: NaiveDate,
+    /// R-ELIG-5 and R-ELIG-6 as evaluated when the worker was named, with inputs and policy rows.
+    #[schema(value_type = Vec<Object>)]
+    pub checks: serde_json::Value,
     pub visa: VisaResponse,
     pub contract: Option<ContractResponse>,
     pub levy: LevyResponse,
@@ -325,6 +332,7 @@ impl WorkerResponse {
             mainland_resident: worker.mainland_resident,
             recruiting_enterprise: worker.recruiting_enterprise.clone(),
             date_of_birth: worker.date_of_birth,
+            checks: worker.checks.clone(),
             visa: VisaResponse {
                 applied_on: worker.visa_applied_on,
                 issued_on: worker.visa_issued_on,
@@ -606,20 +614,20 @@ pub async fn name_worker(
             }
             let policy = policy::load(conn).await?;
             let barred = policy.get::<Vec<String>>(keys::INADMISSIBLE_NATIONALITIES, None, today)?;
-            if barred.value.contains(&request.nationality) {
-                return Err(ApiError::RuleViolation {
-                    rule_id: "R-ELIG-5".into(),
-                    reason: format!(
-                        "Nationals of {} are not admissible under these entry arrangements.",
-                        request.nationality
-                    ),
-                });
-            }
-            if request.mainland_resident && request.recruiting_enterprise.is_none() {
-                return Err(ApiError::RuleViolation {
-                    rule_id: "R-ELIG-6".into(),
-                    reason: "A Mainland worker must be recruited through a Mainland-approved foreign labour service cooperation enterprise: name it in recruiting_enterprise.".into(),
-                });
+            let naming_checks = vec![
+                admission::nationality(&admission::NationalityInput {
+                    nationality: request.nationality.clone(),
+                    inadmissible: barred.value,
+                })
+                .with_provenance(None, vec![barred.source], vec![]),
+                admission::mainland_enterprise(&admission::MainlandInput {
+                    mainland_resident: request.mainland_resident,
+                    recruiting_enterprise: request.recruiting_enterprise.clone(),
+                }),
+            ];
+            let failed = checks::failures(&naming_checks);
+            if !failed.is_empty() {
+                return Err(checks::violation(&failed));
             }
             // The same document on a place still running (any employer's) is the same person twice.
             for other in workers::with_travel_document(conn, &document.hmac).await? {
@@ -658,8 +666,9 @@ pub async fn name_worker(
                 });
             };
             let now = Utc::now();
+            let worker_id = Uuid::new_v4();
             let worker = Worker {
-                id: Uuid::new_v4(),
+                id: worker_id,
                 place_id: free.place.id,
                 application_id: id.0,
                 employer_id: app.employer_id.0,
@@ -670,6 +679,12 @@ pub async fn name_worker(
                 mainland_resident: request.mainland_resident,
                 recruiting_enterprise: request.recruiting_enterprise.as_ref().map(|e| e.trim().to_owned()),
                 date_of_birth: request.date_of_birth,
+                checks: serde_json::to_value(
+                    naming_checks
+                        .into_iter()
+                        .map(|c| c.with_subject(Some(worker_id)))
+                        .collect::<Vec<_>>(),
+                )?,
                 visa_applied_on: None,
                 visa_issued_on: None,
                 visa_number: None,
@@ -699,7 +714,8 @@ pub async fn name_worker(
                 )?,
             )
             .await?;
-            let response = WriteResponse::new(StatusCode::CREATED, &body)?.location(format!("/v1/workers/{}", worker.id));
+            let response =
+                WriteResponse::new(StatusCode::CREATED, &body)?.location(format!("/v1/workers/{}", worker.id));
             idempotency::remember(idempotency.as_ref(), conn, &response).await?;
             Ok(response)
         })

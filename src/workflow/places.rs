@@ -26,10 +26,11 @@ pub async fn allocate(
     on: NaiveDate,
 ) -> Result<NaiveDate, ApiError> {
     let policy = policy::load(conn).await?;
-    let months = policy.get::<u32>(keys::AIP_VISA_DEADLINE_MONTHS, None, on)?.value;
+    let months = policy.get::<u32>(keys::AIP_VISA_DEADLINE_MONTHS, None, on)?;
     let aip_deadline = on
-        .checked_add_months(Months::new(months))
+        .checked_add_months(Months::new(months.value))
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AIP deadline out of range")))?;
+    let deadline_policy = months.source.id;
     let now = Utc::now();
     let places: Vec<Place> = decided
         .iter()
@@ -41,6 +42,7 @@ pub async fn allocate(
                 employer_id: app.employer_id.0,
                 place_no: i32::try_from(n).unwrap_or(i32::MAX),
                 aip_deadline,
+                aip_deadline_policy_id: Some(deadline_policy),
                 status: PlaceState::Allocated.as_str().to_owned(),
                 replacement_allowed: true,
                 created_at: now,

@@ -222,11 +222,24 @@ async fn a_worker_goes_from_approval_to_briefed_with_every_step_audited() {
         view["contract"]["checks"][1]["wage_tables"][0]["version_label"],
         "TEST-2026-01"
     );
-    // Each stored check evaluates again, from its stored inputs, to the same result.
-    let stored: Vec<RuleResult> = serde_json::from_value(view["contract"]["checks"].clone()).unwrap();
+    // Each stored check evaluates again, from its stored inputs, to the same result: the contract's and
+    // those run when the worker was named.
+    let mut stored: Vec<RuleResult> = serde_json::from_value(view["contract"]["checks"].clone()).unwrap();
+    stored.extend(serde_json::from_value::<Vec<RuleResult>>(view["checks"].clone()).unwrap());
+    assert_eq!(stored.len(), 9);
     for check in &stored {
         assert_eq!(&rerun(check).unwrap(), check);
     }
+    assert_eq!(view["checks"][0]["rule_id"], "R-ELIG-5");
+    assert_eq!(view["checks"][0]["policy"][0]["key"], "inadmissible_nationalities");
+    assert_eq!(view["checks"][1]["rule_id"], "R-ELIG-6");
+    let deadline_policy = view["place"]["aip_deadline_policy_id"].as_str().unwrap();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) AS n FROM policy_values WHERE id = '{deadline_policy}' AND key = 'aip_visa_deadline_months'"
+        )),
+        1
+    );
     // The first visa application made the approval active.
     assert_eq!(case.get().await["status"], "ACTIVE");
 

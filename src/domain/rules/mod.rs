@@ -3,6 +3,7 @@
 //! reason, the input itself, and which policy rows and wage-table version supplied the values. That
 //! result is what is stored and shown to auditors, and [`rerun`] evaluates it again from its stored input.
 
+pub mod admission;
 pub mod contract;
 pub mod decision;
 pub mod eligibility;
@@ -130,6 +131,8 @@ pub fn rerun(stored: &RuleResult) -> Result<RuleResult, RerunError> {
         recruitment::UNMET_NEED => recruitment::unmet_need(&input(stored)?),
         wage::MEDIAN_WAGE => wage::median_wage(&input(stored)?),
         ratio::RATIO => ratio::ratio(&input(stored)?),
+        admission::NATIONALITY => admission::nationality(&input(stored)?),
+        admission::MAINLAND_ENTERPRISE => admission::mainland_enterprise(&input(stored)?),
         contract::TERM => contract::term(&input(stored)?),
         contract::TERMS => contract::terms(&input(stored)?),
         contract::POST => contract::post(&input(stored)?),
