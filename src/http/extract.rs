@@ -39,16 +39,28 @@ impl JsonBody {
 
     /// Parses and validates the body as `T`.
     pub fn parse<T: DeserializeOwned + Validate>(&self) -> Result<T, ApiError> {
+        self.parse_checked(|_, _| {})
+    }
+
+    /// Parses and validates the body as `T`, adding the field checks `check` makes (those that need
+    /// more than the field itself, e.g. today's date), so every invalid field is named in one answer.
+    pub fn parse_checked<T: DeserializeOwned + Validate>(
+        &self,
+        check: impl FnOnce(&T, &mut Vec<FieldError>),
+    ) -> Result<T, ApiError> {
         if self.0.is_empty() {
             return Err(ApiError::MalformedBody(
                 "The request body is empty; send a JSON object.".into(),
             ));
         }
         let value: T = deserialize_json(&self.0)?;
-        value
-            .validate()
-            .map_err(|errors| ApiError::Validation(field_errors(&errors)))?;
-        Ok(value)
+        let mut errors = value.validate().err().map_or_else(Vec::new, |e| field_errors(&e));
+        check(&value, &mut errors);
+        if errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(ApiError::Validation(errors))
+        }
     }
 
     /// Parses and validates the body as `T`, or gives `T::default()` when no body was sent.

@@ -481,14 +481,6 @@ fn not_in_future(field: &str, date: NaiveDate, today: NaiveDate, errors: &mut Ve
     }
 }
 
-fn checked(errors: Vec<FieldError>) -> Result<(), ApiError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
-
 fn hkd(value: u32) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
 }
@@ -577,16 +569,15 @@ pub async fn name_worker(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
-    let request = body.parse::<NameWorkerRequest>()?;
     let today = clock.today();
-    let mut errors = Vec::new();
-    if request.date_of_birth >= today {
-        errors.push(FieldError::new("date_of_birth", "must be in the past"));
-    }
-    if request.mainland_resident && request.nationality != "CHN" {
-        errors.push(FieldError::new("mainland_resident", "is only for nationality CHN"));
-    }
-    checked(errors)?;
+    let request = body.parse_checked::<NameWorkerRequest>(|r, errors| {
+        if r.date_of_birth >= today {
+            errors.push(FieldError::new("date_of_birth", "must be in the past"));
+        }
+        if r.mainland_resident && r.nationality != "CHN" {
+            errors.push(FieldError::new("mainland_resident", "is only for nationality CHN"));
+        }
+    })?;
     let document = documents.protect(&request.travel_document_number);
     let id = ApplicationId(id.into_inner());
     let actor = actor(&user, &req);
@@ -809,23 +800,22 @@ pub async fn put_contract(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
-    let request = body.parse::<ContractRequest>()?;
     let today = clock.today();
-    let mut errors = Vec::new();
-    not_in_future("signed_on", request.signed_on, today, &mut errors);
-    if request.ends_on < request.starts_on {
-        errors.push(FieldError::new("ends_on", "must not be before starts_on"));
-    }
-    if request.signed_on > request.starts_on {
-        errors.push(FieldError::new("signed_on", "must not be after starts_on"));
-    }
-    if request.accommodation == Accommodation::Hk && request.accommodation_address.is_none() {
-        errors.push(FieldError::new(
-            "accommodation_address",
-            "is required for accommodation in Hong Kong",
-        ));
-    }
-    checked(errors)?;
+    let request = body.parse_checked::<ContractRequest>(|r, errors| {
+        not_in_future("signed_on", r.signed_on, today, errors);
+        if r.ends_on < r.starts_on {
+            errors.push(FieldError::new("ends_on", "must not be before starts_on"));
+        }
+        if r.signed_on > r.starts_on {
+            errors.push(FieldError::new("signed_on", "must not be after starts_on"));
+        }
+        if r.accommodation == Accommodation::Hk && r.accommodation_address.is_none() {
+            errors.push(FieldError::new(
+                "accommodation_address",
+                "is required for accommodation in Hong Kong",
+            ));
+        }
+    })?;
     let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
     let mut conn = pool.get().await?;
     let response = conn
@@ -1002,20 +992,19 @@ pub async fn record_visa(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer, Role::Caseworker])?;
-    let request = body.parse::<VisaRequest>()?;
     let today = clock.today();
-    let mut errors = Vec::new();
-    not_in_future("on", request.on, today, &mut errors);
-    match request.event {
-        VisaEvent::Issued if request.visa_number.is_none() => {
-            errors.push(FieldError::new("visa_number", "is required when the visa is issued"))
+    let request = body.parse_checked::<VisaRequest>(|r, errors| {
+        not_in_future("on", r.on, today, errors);
+        match r.event {
+            VisaEvent::Issued if r.visa_number.is_none() => {
+                errors.push(FieldError::new("visa_number", "is required when the visa is issued"))
+            }
+            VisaEvent::Applied if r.visa_number.is_some() => {
+                errors.push(FieldError::new("visa_number", "is known only once the visa is issued"))
+            }
+            _ => {}
         }
-        VisaEvent::Applied if request.visa_number.is_some() => {
-            errors.push(FieldError::new("visa_number", "is known only once the visa is issued"))
-        }
-        _ => {}
-    }
-    checked(errors)?;
+    })?;
     let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
     let mut conn = pool.get().await?;
     let response = conn
@@ -1127,11 +1116,10 @@ pub async fn record_levy_payment(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer, Role::Caseworker])?;
-    let request = body.parse::<LevyPaymentRequest>()?;
     let today = clock.today();
-    let mut errors = Vec::new();
-    not_in_future("paid_on", request.paid_on, today, &mut errors);
-    checked(errors)?;
+    let request = body.parse_checked::<LevyPaymentRequest>(|r, errors| {
+        not_in_future("paid_on", r.paid_on, today, errors);
+    })?;
     let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
     let mut conn = pool.get().await?;
     let response = conn
@@ -1218,11 +1206,10 @@ pub async fn record_arrival(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer, Role::Caseworker])?;
-    let request = body.parse::<ArrivalRequest>()?;
     let today = clock.today();
-    let mut errors = Vec::new();
-    not_in_future("arrived_on", request.arrived_on, today, &mut errors);
-    checked(errors)?;
+    let request = body.parse_checked::<ArrivalRequest>(|r, errors| {
+        not_in_future("arrived_on", r.arrived_on, today, errors);
+    })?;
     let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
     let mut conn = pool.get().await?;
     let response = conn
@@ -1283,11 +1270,10 @@ pub async fn record_briefing(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Caseworker])?;
-    let request = body.parse::<BriefingRequest>()?;
     let today = clock.today();
-    let mut errors = Vec::new();
-    not_in_future("session_on", request.session_on, today, &mut errors);
-    checked(errors)?;
+    let request = body.parse_checked::<BriefingRequest>(|r, errors| {
+        not_in_future("session_on", r.session_on, today, errors);
+    })?;
     let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
     let mut conn = pool.get().await?;
     let response = conn
@@ -1325,6 +1311,13 @@ pub async fn record_briefing(
         })
         .await?;
     Ok(response.into_response())
+}
+
+/// The first day of a `YYYY-MM` wage month.
+fn wage_month(month: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .ok()
+        .filter(|_| month.len() == 7)
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -1366,26 +1359,22 @@ pub async fn record_wage_payment(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer, Role::Caseworker])?;
-    let request = body.parse::<WagePaymentRequest>()?;
     let today = clock.today();
-    let mut errors = Vec::new();
-    let month = NaiveDate::parse_from_str(&format!("{}-01", request.month), "%Y-%m-%d")
-        .ok()
-        .filter(|_| request.month.len() == 7);
-    match month {
-        None => errors.push(FieldError::new("month", "must be a month as YYYY-MM")),
-        Some(m) if m > month_start(today) => errors.push(FieldError::new("month", "must not be in the future")),
-        Some(_) => {}
-    }
-    not_in_future("paid_on", request.paid_on, today, &mut errors);
-    let deducted: u64 = request.deductions.iter().map(|d| u64::from(d.amount_hkd)).sum();
-    if u64::from(request.gross_hkd) < deducted {
-        errors.push(FieldError::new("deductions", "must not add up to more than gross_hkd"));
-    } else if u64::from(request.net_hkd) != u64::from(request.gross_hkd) - deducted {
-        errors.push(FieldError::new("net_hkd", "must equal gross_hkd less the deductions"));
-    }
-    checked(errors)?;
-    let month = month.unwrap_or(today);
+    let request = body.parse_checked::<WagePaymentRequest>(|r, errors| {
+        match wage_month(&r.month) {
+            None => errors.push(FieldError::new("month", "must be a month as YYYY-MM")),
+            Some(m) if m > month_start(today) => errors.push(FieldError::new("month", "must not be in the future")),
+            Some(_) => {}
+        }
+        not_in_future("paid_on", r.paid_on, today, errors);
+        let deducted: u64 = r.deductions.iter().map(|d| u64::from(d.amount_hkd)).sum();
+        if u64::from(r.gross_hkd) < deducted {
+            errors.push(FieldError::new("deductions", "must not add up to more than gross_hkd"));
+        } else if u64::from(r.net_hkd) != u64::from(r.gross_hkd) - deducted {
+            errors.push(FieldError::new("net_hkd", "must equal gross_hkd less the deductions"));
+        }
+    })?;
+    let month = wage_month(&request.month).unwrap_or(today);
     let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
     let mut conn = pool.get().await?;
     let response = conn
@@ -1506,11 +1495,10 @@ pub async fn record_separation(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer, Role::Caseworker])?;
-    let request = body.parse::<SeparationRequest>()?;
     let today = clock.today();
-    let mut errors = Vec::new();
-    not_in_future("on", request.on, today, &mut errors);
-    checked(errors)?;
+    let request = body.parse_checked::<SeparationRequest>(|r, errors| {
+        not_in_future("on", r.on, today, errors);
+    })?;
     let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
     let mut conn = pool.get().await?;
     let response = conn

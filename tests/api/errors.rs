@@ -121,6 +121,10 @@ async fn every_id_path_and_audit_query_names_its_malformed_parameter() {
         "/v1/employers/42/quota",
         "/v1/employers/42/sanctions",
         "/v1/wage-tables/42",
+        "/v1/applications/42/workers",
+        "/v1/applications/42/compliance",
+        "/v1/employers/42/compliance",
+        "/v1/workers/42",
     ] {
         app.get(path, &auditor).await.assert_invalid_field("id");
     }

@@ -573,6 +573,64 @@ async fn bad_contract_fields_are_named() {
 }
 
 #[actix_web::test]
+async fn bad_visa_levy_arrival_briefing_and_separation_fields_are_named() {
+    let app = TestApp::spawn().await;
+    let (case, vacancy) = approved(&app, "40000022", 1).await;
+    let worker = ok(&name(&case, &vacancy, DOCUMENT).await, 201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let events = app.count("SELECT count(*) AS n FROM audit_events");
+    let employer = &case.employer_token;
+    let cases: Vec<(&str, Value, &[&str])> = vec![
+        ("visa", json!({"event": "ISSUED", "on": "2026-03-30"}), &["visa_number"]),
+        (
+            "visa",
+            json!({"event": "APPLIED", "on": "2027-01-01", "visa_number": "V"}),
+            &["on", "visa_number"],
+        ),
+        ("visa", json!({"event": "LOST", "on": "2026-03-30"}), &["event"]),
+        (
+            "levy",
+            json!({"amount_hkd": 9600, "paid_on": "2027-01-01", "receipt_ref": " "}),
+            &["paid_on", "receipt_ref"],
+        ),
+        (
+            "arrival",
+            json!({"arrived_on": "2027-01-01", "port": ""}),
+            &["arrived_on", "port"],
+        ),
+        (
+            "separation",
+            json!({"type": "RETIRED", "on": "2026-03-30", "departure_confirmed": true}),
+            &["type"],
+        ),
+        (
+            "wage-payments",
+            json!({"month": "2026-13", "gross_hkd": 10, "deductions": [{"kind": "MEALS", "amount_hkd": 11}],
+                                 "net_hkd": 0, "autopay_ref": "A", "paid_on": "2026-03-30"}),
+            &["month", "deductions"],
+        ),
+    ];
+    for (what, body, fields) in cases {
+        let problem = record(&case, employer, &worker, what, body).await;
+        for field in fields {
+            problem.assert_invalid_field(field);
+        }
+    }
+    let briefing = record(
+        &case,
+        &case.caseworker,
+        &worker,
+        "briefing",
+        json!({"session_ref": "", "session_on": "2027-01-01", "attended": true, "paid_leave_confirmed": true}),
+    )
+    .await;
+    briefing.assert_invalid_field("session_ref");
+    assert_eq!(app.count("SELECT count(*) AS n FROM audit_events"), events);
+}
+
+#[actix_web::test]
 async fn a_place_lapses_the_day_after_its_aip_deadline() {
     let app = TestApp::spawn().await;
     let (case, vacancy) = approved(&app, "40000010", 2).await;
