@@ -136,26 +136,19 @@ pub async fn create_headcount_return(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer, Role::Caseworker])?;
-    let request = body.parse::<CreateHeadcountReturnRequest>()?;
-    let mut errors = Vec::new();
-    check_per_post(
-        "full_time_locals_per_post",
-        &request.full_time_locals_per_post,
-        request.full_time_locals,
-        &mut errors,
-    );
-    check_per_post(
-        "imported_per_post",
-        &request.imported_per_post,
-        request.imported_workers,
-        &mut errors,
-    );
-    if request.as_of > clock.today() {
-        errors.push(FieldError::new("as_of", "must not be in the future"));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    let today = clock.today();
+    let request = body.parse_checked::<CreateHeadcountReturnRequest>(|r, errors| {
+        check_per_post(
+            "full_time_locals_per_post",
+            &r.full_time_locals_per_post,
+            r.full_time_locals,
+            errors,
+        );
+        check_per_post("imported_per_post", &r.imported_per_post, r.imported_workers, errors);
+        if r.as_of > today {
+            errors.push(FieldError::new("as_of", "must not be in the future"));
+        }
+    })?;
     let employer = EmployerId(id.into_inner());
     let actor = actor(&user, &req);
     let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
