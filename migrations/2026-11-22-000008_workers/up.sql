@@ -129,7 +129,8 @@ CREATE TABLE briefing_attendances (
 );
 CREATE INDEX briefing_attendances_worker_idx ON briefing_attendances (worker_id, session_on);
 
--- R-CON-3: one autopay wage payment per worker and month, with what the service flagged in it.
+-- R-CON-3: autopay wage transfers per worker and month (arrears may follow in a later transfer), each
+-- with the month's flags as of that transfer.
 CREATE TABLE wage_payments (
     id              uuid PRIMARY KEY,
     worker_id       uuid NOT NULL REFERENCES workers (id),
@@ -143,7 +144,7 @@ CREATE TABLE wage_payments (
     flags           jsonb NOT NULL,
     recorded_by     text NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (worker_id, wage_month)
+    UNIQUE (worker_id, wage_month, autopay_ref)
 );
 
 -- Worker events join their case's history and hash chain.

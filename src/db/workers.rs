@@ -145,7 +145,7 @@ pub struct WorkerRecord {
     pub levy: Option<LevyPayment>,
     /// Oldest session first.
     pub briefings: Vec<Briefing>,
-    /// Oldest month first.
+    /// Oldest month first; a month's transfers in the order recorded.
     pub wage_payments: Vec<WagePayment>,
 }
 
@@ -259,7 +259,7 @@ pub async fn load(conn: &mut AsyncPgConnection, which: Places) -> QueryResult<Ve
         .await?;
     let wages: Vec<WagePayment> = wage_payments::table
         .filter(wage_payments::worker_id.eq_any(&ids))
-        .order(wage_payments::wage_month)
+        .order((wage_payments::wage_month, wage_payments::created_at))
         .select(WagePayment::as_select())
         .load(conn)
         .await?;

@@ -60,7 +60,8 @@ pub struct WorkerFacts {
     /// The first briefing attended.
     pub briefing_attended_on: Option<NaiveDate>,
     pub separated_on: Option<NaiveDate>,
-    /// Months paid (first of the month) and what was flagged in each.
+    /// Payments in the order recorded: the month (first day) and the month's flags as of that payment,
+    /// so a month's last payment carries its standing.
     pub wage_payments: Vec<(NaiveDate, Vec<WageFlag>)>,
 }
 
@@ -139,7 +140,7 @@ pub fn place_obligations(place: &PlaceFacts, wage_due_days: u32, today: NaiveDat
         }
         for month in wage_months(signed, arrived_on, worker.separated_on, today) {
             let due_on = wage_due_on(month, wage_due_days);
-            match worker.wage_payments.iter().find(|(paid, _)| *paid == month) {
+            match worker.wage_payments.iter().rev().find(|(paid, _)| *paid == month) {
                 None => add(
                     ObligationKind::WagePaymentDue,
                     "R-CON-3",
@@ -354,6 +355,10 @@ mod tests {
             vec![(ObligationKind::WagePaymentIrregular, Some(d("2026-07-07")), true)]
         );
         assert_eq!(owed[0].rule_id, "R-WAGE-1");
+        // Arrears made up in a later transfer: the month's last payment carries its standing.
+        w.wage_payments.push((d("2026-06-01"), vec![WageFlag::PaidLate]));
+        let owed = place_obligations(&place(PlaceState::Employed, Some(w.clone())), 7, d("2026-07-08"));
+        assert!(owed.is_empty(), "{owed:?}");
         // After an early termination no later month is owed.
         w.wage_payments.clear();
         w.separated_on = Some(d("2026-05-31"));

@@ -212,7 +212,8 @@ pub struct WagePaymentResponse {
     pub paid_on: NaiveDate,
     /// What the contract owes for the month (pro rata in the first and last month).
     pub owed_hkd: u32,
-    /// BELOW_CONTRACT_WAGE, PROHIBITED_DEDUCTION, ACCOMMODATION_ABOVE_CONTRACT, PAID_LATE.
+    /// BELOW_CONTRACT_WAGE, PROHIBITED_DEDUCTION, ACCOMMODATION_ABOVE_CONTRACT, PAID_LATE: the month's
+    /// standing over its transfers up to and including this one.
     #[schema(value_type = Vec<String>)]
     pub flags: serde_json::Value,
     pub recorded_by: String,
@@ -1339,14 +1340,15 @@ pub struct WagePaymentRequest {
     pub paid_on: NaiveDate,
 }
 
-/// Record a month's wage payment by autopay (employer or caseworker; R-CON-3). The service flags a
+/// Record a month's wage payment by autopay (employer or caseworker; R-CON-3). A month may take more
+/// than one transfer (arrears made up later); the service flags, over the month's transfers so far, a
 /// gross below what the contract owes, forbidden deductions, accommodation above the contract's, and
 /// late payment.
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = WagePaymentRequest, responses(
     (status = 201, body = WorkerResponse),
     WriteErrors,
-    (status = 409, description = "The worker has not arrived or has no contract, or the month is already recorded", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The worker has not arrived or has no contract, or this autopay transfer is already recorded for the month", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "A policy value is missing, or the Idempotency-Key was reused", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/workers/{id}/wage-payments")]
@@ -1389,9 +1391,11 @@ pub async fn record_wage_payment(
                     "Wages are recorded for a worker who has arrived under a recorded contract.".into(),
                 ));
             };
-            if worker.wage_payments.iter().any(|p| p.wage_month == month) {
+            let autopay_ref = request.autopay_ref.trim();
+            let earlier: Vec<&WagePayment> = worker.wage_payments.iter().filter(|p| p.wage_month == month).collect();
+            if earlier.iter().any(|p| p.autopay_ref == autopay_ref) {
                 return Err(ApiError::Conflict(format!(
-                    "The wages for {} are already recorded.",
+                    "Autopay transfer {autopay_ref} for {} is already recorded.",
                     request.month
                 )));
             }
@@ -1406,11 +1410,23 @@ pub async fn record_wage_payment(
             }
             let policy = policy::load(conn).await?;
             let due_days = policy.get::<u32>(keys::WAGE_PAYMENT_DUE_DAYS, None, month)?.value;
+            // A month may be paid in more than one transfer (arrears made up later): the flags are the
+            // month's, over every transfer so far.
+            let mut deductions: Vec<(DeductionKind, u32)> = earlier
+                .iter()
+                .flat_map(|p| serde_json::from_value::<Vec<DeductionLine>>(p.deductions.clone()).unwrap_or_default())
+                .map(|d| (d.kind, d.amount_hkd))
+                .collect();
+            deductions.extend(request.deductions.iter().map(|d| (d.kind, d.amount_hkd)));
             let flags = wage_flags(
                 &WagePaymentFacts {
                     month,
-                    gross_hkd: request.gross_hkd,
-                    deductions: request.deductions.iter().map(|d| (d.kind, d.amount_hkd)).collect(),
+                    gross_hkd: earlier
+                        .iter()
+                        .map(|p| p.gross_hkd.unsigned_abs())
+                        .sum::<u32>()
+                        .saturating_add(request.gross_hkd),
+                    deductions,
                     paid_on: request.paid_on,
                 },
                 owed,
@@ -1429,7 +1445,7 @@ pub async fn record_wage_payment(
                     gross_hkd: hkd(request.gross_hkd),
                     deductions: serde_json::to_value(&request.deductions)?,
                     net_hkd: hkd(request.net_hkd),
-                    autopay_ref: request.autopay_ref.trim().to_owned(),
+                    autopay_ref: autopay_ref.to_owned(),
                     paid_on: request.paid_on,
                     expected_hkd: hkd(owed),
                     flags: serde_json::to_value(&flags)?,

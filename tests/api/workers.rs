@@ -839,7 +839,23 @@ async fn wage_payments_below_the_contract_wage_are_flagged_and_owed() {
     assert_eq!(irregular.len(), 1);
     assert_eq!(irregular[0]["rule_id"], "R-WAGE-1");
     assert_eq!(irregular[0]["due_on"], "2026-06-07");
-    // A month already recorded, a month outside the contract, and a net that does not add up.
+    // The dollar short is made up in a second transfer: the month is whole (if late), nothing is owed.
+    let mut arrears = pay("2026-05", 1);
+    arrears["autopay_ref"] = json!("AP-2026-05-ARREARS");
+    let made_up = ok(
+        &record(&case, &case.employer_token, &worker, "wage-payments", arrears).await,
+        201,
+    );
+    assert_eq!(made_up["wage_payments"][1]["month"], "2026-05");
+    assert_eq!(made_up["wage_payments"][1]["flags"], json!(["PAID_LATE"]));
+    assert!(
+        !compliance(&case).await["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["kind"] == "WAGE_PAYMENT_IRREGULAR")
+    );
+    // The same transfer twice, a month outside the contract, and a net that does not add up.
     record(
         &case,
         &case.employer_token,
