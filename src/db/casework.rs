@@ -240,6 +240,26 @@ pub struct HeadcountReturn {
     pub created_at: DateTime<Utc>,
 }
 
+impl HeadcountReturn {
+    /// Full-time locals in a post, as declared (0 when the return does not break it out).
+    pub fn locals_in(&self, post: &str) -> u32 {
+        count_in(&self.full_time_locals_per_post, post)
+    }
+
+    /// Imported workers in a post, as declared (0 when the return does not break it out).
+    pub fn imported_in(&self, post: &str) -> u32 {
+        count_in(&self.imported_per_post, post)
+    }
+}
+
+fn count_in(per_post: &Value, post: &str) -> u32 {
+    per_post
+        .get(post)
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(0)
+}
+
 pub async fn insert_headcount_return(conn: &mut AsyncPgConnection, r: &HeadcountReturn) -> QueryResult<()> {
     diesel::insert_into(headcount_returns::table)
         .values(r)

@@ -278,12 +278,6 @@ pub async fn get_quota(
     let headcount = casework::latest_headcount_return(&mut conn, employer, today).await?;
     let in_use = places::in_use(&mut conn, employer, None, today).await?;
     let ratio_value = policy.get::<u32>(keys::RATIO_LOCAL_PER_IMPORTED, None, today)?.value;
-    let count = |json: Option<&serde_json::Value>, post: &str| {
-        json.and_then(|j| j.get(post))
-            .and_then(serde_json::Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-            .unwrap_or(0)
-    };
     let position = |scope: String, locals: u32, imported: u32, places: u32| {
         let input = RatioInput {
             scope: RatioScope::Enterprise,
@@ -328,8 +322,11 @@ pub async fn get_quota(
             let code = Some(category.code.as_str());
             per_post.push(position(
                 category.code.clone(),
-                count(headcount.as_ref().map(|h| &h.full_time_locals_per_post), &category.code),
-                count(headcount.as_ref().map(|h| &h.imported_per_post), &category.code).max(in_use.in_post(code)),
+                headcount.as_ref().map_or(0, |h| h.locals_in(&category.code)),
+                headcount
+                    .as_ref()
+                    .map_or(0, |h| h.imported_in(&category.code))
+                    .max(in_use.in_post(code)),
                 in_use.pending(code),
             ));
         }

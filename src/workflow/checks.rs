@@ -222,12 +222,6 @@ pub async fn assessment(
     // Capacity already used: workers in post (the more of the return's count and the service's own
     // records) and places approved elsewhere still waiting for their worker.
     let in_use = super::places::in_use(conn, app.employer_id, Some(app.id), today).await?;
-    let per_post = |json: Option<&Value>, post: &str| -> u32 {
-        json.and_then(|j| j.get(post))
-            .and_then(Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-            .unwrap_or(0)
-    };
     let mut enterprise_used_here = 0u32;
     let mut post_used_here: Vec<(String, u32)> = Vec::new();
     for v in &app.vacancies {
@@ -246,8 +240,10 @@ pub async fn assessment(
                     scope: RatioScope::PerPost,
                     post: Some(post.to_owned()),
                     locals_per_imported: ratio_value.value,
-                    full_time_locals: per_post(headcount.as_ref().map(|h| &h.full_time_locals_per_post), post),
-                    imported_in_post: per_post(headcount.as_ref().map(|h| &h.imported_per_post), post)
+                    full_time_locals: headcount.as_ref().map_or(0, |h| h.locals_in(post)),
+                    imported_in_post: headcount
+                        .as_ref()
+                        .map_or(0, |h| h.imported_in(post))
                         .max(in_use.in_post(Some(post))),
                     places_already_approved: in_use.pending(Some(post)) + earlier_here,
                     places_requested: unmet,

@@ -8,7 +8,7 @@ use crate::db::workers::{self, Place, PlaceRecord, Places};
 use crate::db::{Conn, casework, policy};
 use crate::domain::application::Application;
 use crate::domain::compliance::{
-    ContractFacts, Obligation, PlaceFacts, WorkerFacts, place_obligations, ratio_obligation,
+    ContractFacts, Obligation, ObligationKind, PlaceFacts, WorkerFacts, place_obligations, ratio_obligation,
 };
 use crate::domain::policy::PolicySet;
 use crate::domain::policy::keys;
@@ -18,13 +18,13 @@ use crate::domain::{ApplicationId, EmployerId};
 use crate::error::ApiError;
 
 /// One place per approved place of each vacancy, each with the AIP deadline policy gives on the
-/// decision date (R-DEC-2). Returns the deadline.
+/// decision date (R-DEC-2).
 pub async fn allocate(
     conn: &mut Conn,
     app: &Application,
     decided: &[VacancyDecision],
     on: NaiveDate,
-) -> Result<NaiveDate, ApiError> {
+) -> Result<(), ApiError> {
     let policy = policy::load(conn).await?;
     let months = policy.get::<u32>(keys::AIP_VISA_DEADLINE_MONTHS, None, on)?;
     let aip_deadline = on
@@ -50,8 +50,7 @@ pub async fn allocate(
             })
         })
         .collect();
-    workers::insert_places(conn, &places).await?;
-    Ok(aip_deadline)
+    Ok(workers::insert_places(conn, &places).await?)
 }
 
 /// A revoked approval: places not yet filled by a worker in Hong Kong are revoked; workers already
@@ -109,8 +108,13 @@ pub fn obligations(records: &[PlaceRecord], wage_due_days: u32, today: NaiveDate
         .iter()
         .flat_map(|r| place_obligations(&facts(r, today), wage_due_days, today))
         .collect();
-    owed.sort_by_key(|o| (o.due_on.is_none(), o.due_on, o.kind));
+    owed.sort_by_key(soonest_due_first);
     owed
+}
+
+/// Obligations in due-date order, those without a date last.
+fn soonest_due_first(o: &Obligation) -> (bool, Option<NaiveDate>, ObligationKind) {
+    (o.due_on.is_none(), o.due_on, o.kind)
 }
 
 /// R-RAT-1 after approval: the latest headcount return against the imported workers in post (the more
@@ -128,12 +132,6 @@ pub async fn ratio_obligations(
         return Ok(Vec::new());
     };
     let in_post = PlacesInUse::from_records(records, today);
-    let declared = |json: &serde_json::Value, code: &str| {
-        json.get(code)
-            .and_then(serde_json::Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-            .unwrap_or(0)
-    };
     let per = policy.get::<u32>(keys::RATIO_LOCAL_PER_IMPORTED, None, today)?.value;
     let mut owed: Vec<Obligation> = ratio_obligation(
         "the enterprise",
@@ -153,10 +151,8 @@ pub async fn ratio_obligations(
             .value;
         owed.extend(ratio_obligation(
             &format!("{code} posts"),
-            declared(&headcount.full_time_locals_per_post, code),
-            in_post
-                .in_post(Some(code))
-                .max(declared(&headcount.imported_per_post, code)),
+            headcount.locals_in(code),
+            in_post.in_post(Some(code)).max(headcount.imported_in(code)),
             per_post,
             headcount.as_of,
         ));
@@ -182,6 +178,7 @@ pub async fn compliance(
         .collect();
     let mut owed = obligations(&mine, due_days, today);
     owed.extend(ratio_obligations(conn, &policy, employer, &records, today).await?);
+    owed.sort_by_key(soonest_due_first);
     Ok(owed)
 }
 
