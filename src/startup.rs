@@ -134,6 +134,7 @@ pub fn build_app(
                 .service(workers::record_separation)
                 .service(compliance::get_application_compliance)
                 .service(compliance::get_employer_compliance)
+                .service(compliance::list_compliance)
                 .service(audit::list_audit_events)
                 .service(audit::export_audit_events)
                 .service(audit::verify_audit_chain)

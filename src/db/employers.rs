@@ -6,7 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::pagination::{Cursor, Page};
-use super::schema::employers;
+use super::schema::{employers, worker_places};
 use crate::domain::employer::Employer;
 use crate::domain::{EmployerId, NewEmployer};
 
@@ -82,16 +82,23 @@ pub async fn exists(conn: &mut AsyncPgConnection, id: EmployerId) -> QueryResult
         .await
 }
 
-/// Employers newest first; `scope` confines an employer user to its own record.
+/// Employers newest first; `scope` confines an employer user to its own record; `with_worker_places`
+/// keeps only those with worker places (approvals).
 pub async fn list(
     conn: &mut AsyncPgConnection,
     scope: Option<EmployerId>,
     after: Option<Cursor>,
     limit: usize,
+    with_worker_places: bool,
 ) -> QueryResult<Page<Employer>> {
     let mut query = employers::table.into_boxed();
     if let Some(own) = scope {
         query = query.filter(employers::id.eq(own.0));
+    }
+    if with_worker_places {
+        query = query.filter(diesel::dsl::exists(
+            worker_places::table.filter(worker_places::employer_id.eq(employers::id)),
+        ));
     }
     if let Some(cursor) = after {
         query = query.filter(

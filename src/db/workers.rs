@@ -180,10 +180,11 @@ pub async fn insert_places(conn: &mut AsyncPgConnection, places: &[Place]) -> Qu
 }
 
 /// Which places to load.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Places {
     OfApplication(ApplicationId),
     OfEmployer(EmployerId),
+    OfEmployers(Vec<EmployerId>),
     OfWorker(Uuid),
 }
 
@@ -237,6 +238,9 @@ pub async fn load(conn: &mut AsyncPgConnection, which: Places) -> QueryResult<Ve
     query = match which {
         Places::OfApplication(id) => query.filter(worker_places::application_id.eq(id.0)),
         Places::OfEmployer(id) => query.filter(worker_places::employer_id.eq(id.0)),
+        Places::OfEmployers(ids) => {
+            query.filter(worker_places::employer_id.eq_any(ids.into_iter().map(|e| e.0).collect::<Vec<_>>()))
+        }
         Places::OfWorker(id) => query.filter(workers::id.eq(id)),
     };
     let rows: Vec<PlaceRow> = query.load(conn).await?;

@@ -3,13 +3,13 @@
 //! ratio against the latest headcount return. Pure: the same facts and day give the same list.
 
 use chrono::{Months, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::rules::{contract, ratio::RATIO};
 use super::worker::{BriefingStanding, PlaceState, WageFlag, briefing_standing, month_end, month_start, wage_due_on};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ObligationKind {
     /// Lodge the visa application before the AIP deadline, or the place lapses (R-DEC-2).

@@ -1,20 +1,23 @@
-//! What an employer still owes after approval, per application and across the employer: unsigned
-//! contracts, unpaid levy, visa applications before the AIP deadline, briefings, wages, and the ratio
-//! against the latest headcount return. Each obligation carries its due date and rule id.
+//! What employers still owe after approval — per application, per employer, and for staff across every
+//! employer with worker places: visa applications before the AIP deadline, unsigned contracts, unpaid
+//! levy, briefings, wages, and the ratio against the latest headcount return. Each obligation carries
+//! its due date and rule id.
 
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 use super::applications::visible_application;
 use super::employers::not_found;
+use super::extract::{QueryParams, page_position};
 use super::workers::ObligationResponse;
 use crate::auth::AuthUser;
 use crate::clock::Clock;
 use crate::db::{DbPool, employers};
-use crate::domain::compliance::Obligation;
+use crate::domain::compliance::{Obligation, ObligationKind};
 use crate::domain::{ApplicationId, EmployerId, Role};
 use crate::error::{ApiError, Problem};
 use crate::openapi::ReadOneErrors;
@@ -95,4 +98,75 @@ pub async fn get_employer_compliance(
         .map_err(not_found("employer"))?;
     let owed = places::compliance(&mut conn, employer, None, today).await?;
     Ok(HttpResponse::Ok().json(ComplianceResponse::new(employer, None, today, owed)))
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ComplianceQuery {
+    /// Employers per page (1 to 100, default 20). Only employers with worker places are paged through.
+    #[validate(range(min = 1, max = 100))]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Only obligations past their due date.
+    #[serde(default)]
+    pub overdue_only: bool,
+    /// Only this kind: VISA_APPLICATION, CONTRACT_UNSIGNED, LEVY_UNPAID, BRIEFING_DUE,
+    /// WAGE_PAYMENT_DUE, WAGE_PAYMENT_IRREGULAR or RATIO_NOT_MET.
+    #[param(value_type = Option<String>)]
+    pub kind: Option<ObligationKind>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplianceListResponse {
+    pub on: NaiveDate,
+    /// The page's employers that owe something matching, each with those obligations; employers with
+    /// nothing matching are left out (the cursor still moves past them).
+    pub items: Vec<ComplianceResponse>,
+    /// Pass as `cursor` to get the next page of employers; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Staff at a glance: for each employer with worker places (paged), what it owes today, optionally
+/// only what is overdue or of one kind.
+#[utoipa::path(tag = "workers", security(("bearer" = [])), params(ComplianceQuery), responses(
+    (status = 200, body = ComplianceListResponse),
+    (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "A policy value is missing for today", body = Problem, content_type = "application/problem+json"),
+    (status = 503, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/compliance")]
+pub async fn list_compliance(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    clock: web::Data<Clock>,
+    query: QueryParams<ComplianceQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Caseworker, Role::Approver, Role::Auditor])?;
+    let query = query.0;
+    let (limit, cursor) = page_position(Some(query.limit.unwrap_or(20)), query.cursor.as_deref())?;
+    let today = clock.today();
+    let mut conn = pool.get().await?;
+    let page = employers::list(&mut conn, None, cursor, limit, true).await?;
+    let ids: Vec<EmployerId> = page.items.iter().map(|e| e.id).collect();
+    let items = places::compliance_of(&mut conn, &ids, today)
+        .await?
+        .into_iter()
+        .map(|(employer, owed)| {
+            let matching: Vec<Obligation> = owed
+                .into_iter()
+                .filter(|o| (!query.overdue_only || o.overdue) && query.kind.is_none_or(|k| o.kind == k))
+                .collect();
+            (employer, matching)
+        })
+        .filter(|(_, matching)| !matching.is_empty())
+        .map(|(employer, matching)| ComplianceResponse::new(employer, None, today, matching))
+        .collect();
+    Ok(HttpResponse::Ok().json(ComplianceListResponse {
+        on: today,
+        items,
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    }))
 }

@@ -167,7 +167,7 @@ pub async fn list_employers(
     user.require(&[Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer])?;
     let (limit, cursor) = page_position(query.0.limit, query.0.cursor.as_deref())?;
     let mut conn = pool.get().await?;
-    let page = employers::list(&mut conn, user.employer_scope(), cursor, limit).await?;
+    let page = employers::list(&mut conn, user.employer_scope(), cursor, limit, false).await?;
     Ok(HttpResponse::Ok().json(EmployerListResponse {
         items: page.items.into_iter().map(Into::into).collect(),
         next_cursor: page.next_cursor.map(|c| c.encode()),

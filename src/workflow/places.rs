@@ -169,15 +169,47 @@ pub async fn compliance(
     today: NaiveDate,
 ) -> Result<Vec<Obligation>, ApiError> {
     let policy = policy::load(conn).await?;
-    let due_days = policy.get::<u32>(keys::WAGE_PAYMENT_DUE_DAYS, None, today)?.value;
     let records = workers::load(conn, Places::OfEmployer(employer)).await?;
+    owed_by(conn, &policy, employer, &records, application, today).await
+}
+
+/// For each employer with worker places (a page of them), everything it owes today.
+pub async fn compliance_of(
+    conn: &mut Conn,
+    employers: &[EmployerId],
+    today: NaiveDate,
+) -> Result<Vec<(EmployerId, Vec<Obligation>)>, ApiError> {
+    let policy = policy::load(conn).await?;
+    let records = workers::load(conn, Places::OfEmployers(employers.to_vec())).await?;
+    let mut owed = Vec::with_capacity(employers.len());
+    for &employer in employers {
+        let theirs: Vec<PlaceRecord> = records
+            .iter()
+            .filter(|r| r.place.employer_id == employer.0)
+            .cloned()
+            .collect();
+        owed.push((employer, owed_by(conn, &policy, employer, &theirs, None, today).await?));
+    }
+    Ok(owed)
+}
+
+/// What `employer` owes on `records` (all its places), narrowed to one application when given.
+async fn owed_by(
+    conn: &mut Conn,
+    policy: &PolicySet,
+    employer: EmployerId,
+    records: &[PlaceRecord],
+    application: Option<ApplicationId>,
+    today: NaiveDate,
+) -> Result<Vec<Obligation>, ApiError> {
+    let due_days = policy.get::<u32>(keys::WAGE_PAYMENT_DUE_DAYS, None, today)?.value;
     let mine: Vec<PlaceRecord> = records
         .iter()
         .filter(|r| application.is_none_or(|a| r.place.application_id == a.0))
         .cloned()
         .collect();
     let mut owed = obligations(&mine, due_days, today);
-    owed.extend(ratio_obligations(conn, &policy, employer, &records, today).await?);
+    owed.extend(ratio_obligations(conn, policy, employer, records, today).await?);
     owed.sort_by_key(soonest_due_first);
     Ok(owed)
 }

@@ -282,6 +282,12 @@ fn endpoints() -> Vec<Endpoint> {
             None,
             CASE_READERS,
         ),
+        ep(
+            M::GET,
+            |_| "/v1/compliance?overdue_only=true".into(),
+            None,
+            &[Role::Caseworker, Role::Approver, Role::Auditor],
+        ),
         ep(M::GET, |_| format!("/v1/workers/{NO_WORKER}"), None, CASE_READERS),
         ep(
             M::PUT,

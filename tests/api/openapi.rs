@@ -54,6 +54,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/applications/{id}/workers"),
     ("get", "/v1/applications/{id}/compliance"),
     ("get", "/v1/employers/{id}/compliance"),
+    ("get", "/v1/compliance"),
     ("get", "/v1/workers/{id}"),
     ("put", "/v1/workers/{id}/contract"),
     ("post", "/v1/workers/{id}/visa"),

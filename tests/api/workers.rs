@@ -991,6 +991,75 @@ async fn revoking_an_approval_revokes_the_places_not_yet_filled_and_forbids_repl
 }
 
 #[actix_web::test]
+async fn staff_see_every_employer_s_obligations_at_a_glance_filtered_and_paged() {
+    let app = TestApp::spawn().await;
+    // One employer with an arrived worker whose briefing will be overdue, one with a place unfilled.
+    publish_wage_table(&app).await;
+    let briefed_late = Case::draft(&app, "40000023", 10, vec![dishwashers(1, 14000)]).await;
+    let unfilled = Case::draft(&app, "40000024", 10, vec![dishwashers(1, 14000)]).await;
+    for case in [&briefed_late, &unfilled] {
+        case.start_recruitment().await;
+    }
+    for case in [&briefed_late, &unfilled] {
+        case.to_decision("2026-03-30").await;
+        case.ok(&case.approver, "approve").await;
+    }
+    let vacancy = briefed_late.vacancy_ids().await.remove(0);
+    arrived_worker(&briefed_late, &vacancy).await;
+    // An employer without approvals is not paged through at all.
+    app.employer_with_token("40000025").await;
+    app.set_today("2026-06-26");
+    let staff = app.token(Role::Auditor, None);
+    let view = |query: &'static str| {
+        let staff = staff.clone();
+        let app = &app;
+        async move { ok(&app.get(&format!("/v1/compliance{query}"), &staff).await, 200) }
+    };
+    let employers = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["employer_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = view("").await;
+    assert_eq!(all["on"], "2026-06-26");
+    assert_eq!(employers(&all).len(), 2);
+    let overdue = view("?overdue_only=true").await;
+    assert_eq!(employers(&overdue), [briefed_late.employer.to_string()]);
+    assert!(kinds(&overdue["items"][0]).iter().all(|(_, overdue)| *overdue));
+    assert!(kinds(&overdue["items"][0]).contains(&("BRIEFING_DUE".into(), true)));
+    let visas = view("?kind=VISA_APPLICATION").await;
+    assert_eq!(employers(&visas), [unfilled.employer.to_string()]);
+    assert_eq!(kinds(&visas["items"][0]), vec![("VISA_APPLICATION".into(), false)]);
+    // One employer a page: two pages, then none.
+    let first = view("?limit=1").await;
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let second = ok(
+        &app.get(&format!("/v1/compliance?limit=1&cursor={cursor}"), &staff)
+            .await,
+        200,
+    );
+    assert_eq!(second["next_cursor"], Value::Null);
+    let mut both = [employers(&first), employers(&second)].concat();
+    both.sort();
+    let mut expected = employers(&all);
+    expected.sort();
+    assert_eq!(both, expected);
+    for (query, field) in [
+        ("?kind=LATE", "kind"),
+        ("?limit=0", "limit"),
+        ("?cursor=nope", "cursor"),
+        ("?overdue_only=maybe", "overdue_only"),
+    ] {
+        app.get(&format!("/v1/compliance{query}"), &staff)
+            .await
+            .assert_invalid_field(field);
+    }
+}
+
+#[actix_web::test]
 async fn an_employer_sees_and_changes_only_its_own_workers() {
     let app = TestApp::spawn().await;
     let (case, vacancy) = approved(&app, "40000016", 1).await;
