@@ -3,7 +3,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::{NaiveDate, Utc};
-use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -23,7 +22,7 @@ use crate::http::extract::JsonBody;
 use crate::http::validate;
 use crate::openapi::WriteErrors;
 
-use super::{WorkerChange, WorkerResponse, next_state, not_in_future, worker_of};
+use super::{WorkerChange, WorkerResponse, next_state, not_in_future, save_step, worker_of};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -77,19 +76,15 @@ pub async fn record_visa(
         }
     })?;
     let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = change.replay(conn).await? {
-                return Ok(previous);
-            }
-            let before = change.begin(conn).await?;
-            let mut worker = worker_of(&before)?.worker.clone();
-            let (event, action) = match request.event {
-                VisaEvent::Applied => (PlaceEvent::ApplyForVisa, "worker.visa_applied"),
-                VisaEvent::Issued => (PlaceEvent::IssueVisa, "worker.visa_issued"),
-            };
-            let to = next_state(&before, event, today)?;
+    let by = change.actor.clone();
+    let (event, action) = match request.event {
+        VisaEvent::Applied => (PlaceEvent::ApplyForVisa, "worker.visa_applied"),
+        VisaEvent::Issued => (PlaceEvent::IssueVisa, "worker.visa_issued"),
+    };
+    change
+        .run(&pool, action, StatusCode::OK, async move |conn, before| {
+            let mut worker = worker_of(before)?.worker.clone();
+            let to = next_state(before, event, today)?;
             match request.event {
                 VisaEvent::Applied => {
                     if request.on > before.place.aip_deadline {
@@ -101,7 +96,7 @@ pub async fn record_visa(
                             ),
                         });
                     }
-                    if worker_of(&before)?.contract.is_none() {
+                    if worker_of(before)?.contract.is_none() {
                         return Err(ApiError::RuleViolation {
                             rule_id: contract::TERMS.into(),
                             reason:
@@ -110,7 +105,7 @@ pub async fn record_visa(
                         });
                     }
                     worker.visa_applied_on = Some(request.on);
-                    activate(conn, &change.actor, ApplicationId(before.place.application_id), today).await?;
+                    activate(conn, &by, ApplicationId(before.place.application_id), today).await?;
                 }
                 VisaEvent::Issued => {
                     if worker.visa_applied_on.is_some_and(|applied| request.on < applied) {
@@ -120,13 +115,9 @@ pub async fn record_visa(
                     worker.visa_number = request.visa_number.as_ref().map(|n| n.trim().to_owned());
                 }
             }
-            worker.updated_at = Utc::now();
-            workers::save_worker(conn, &worker).await?;
-            workers::set_place_status(conn, before.place.id, to, before.place.replacement_allowed).await?;
-            change.finish(conn, &before, action, StatusCode::OK).await
+            save_step(conn, before, worker, to).await
         })
-        .await?;
-    Ok(response.into_response())
+        .await
 }
 
 /// The first place in use makes an approved application ACTIVE (the service's own step).
@@ -192,61 +183,59 @@ pub async fn record_levy_payment(
         not_in_future("paid_on", r.paid_on, today, errors);
     })?;
     let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = change.replay(conn).await? {
-                return Ok(previous);
-            }
-            let before = change.begin(conn).await?;
-            let worker = worker_of(&before)?;
-            if worker.levy.is_some() {
-                return Err(ApiError::Conflict("The levy for this worker is already paid.".into()));
-            }
-            if matches!(before.state(today), PlaceState::Expired | PlaceState::Revoked) {
-                return Err(ApiError::Conflict(format!(
-                    "No levy is owed on a place that is {}.",
-                    before.state(today)
-                )));
-            }
-            let Some(signed) = &worker.contract else {
-                return Err(ApiError::RuleViolation {
-                    rule_id: contract::LEVY.into(),
-                    reason: "The levy is set by the contract's months: record the contract first.".into(),
-                });
-            };
-            let due = signed.levy_amount_hkd.unsigned_abs();
-            if request.amount_hkd != due {
-                return Err(ApiError::RuleViolation {
-                    rule_id: contract::LEVY.into(),
-                    reason: format!(
-                        "The levy due is HK${} × {} months = HK${due}, not HK${}.",
-                        signed.levy_rate_hkd, signed.contract_months, request.amount_hkd
-                    ),
-                });
-            }
-            workers::insert_levy_payment(
-                conn,
-                &LevyPayment {
-                    id: Uuid::new_v4(),
-                    worker_id: worker.worker.id,
-                    contract_months: signed.contract_months,
-                    rate_hkd: signed.levy_rate_hkd,
-                    amount_hkd: signed.levy_amount_hkd,
-                    paid_on: request.paid_on,
-                    receipt_ref: request.receipt_ref.trim().to_owned(),
-                    non_refundable: true,
-                    recorded_by: change.actor.sub.clone(),
-                    created_at: Utc::now(),
-                },
-            )
-            .await?;
-            change
-                .finish(conn, &before, "worker.levy_paid", StatusCode::CREATED)
-                .await
-        })
-        .await?;
-    Ok(response.into_response())
+    let recorded_by = change.actor.sub.clone();
+    change
+        .run(
+            &pool,
+            "worker.levy_paid",
+            StatusCode::CREATED,
+            async move |conn, before| {
+                let worker = worker_of(before)?;
+                if worker.levy.is_some() {
+                    return Err(ApiError::Conflict("The levy for this worker is already paid.".into()));
+                }
+                if matches!(before.state(today), PlaceState::Expired | PlaceState::Revoked) {
+                    return Err(ApiError::Conflict(format!(
+                        "No levy is owed on a place that is {}.",
+                        before.state(today)
+                    )));
+                }
+                let Some(signed) = &worker.contract else {
+                    return Err(ApiError::RuleViolation {
+                        rule_id: contract::LEVY.into(),
+                        reason: "The levy is set by the contract's months: record the contract first.".into(),
+                    });
+                };
+                let due = signed.levy_amount_hkd.unsigned_abs();
+                if request.amount_hkd != due {
+                    return Err(ApiError::RuleViolation {
+                        rule_id: contract::LEVY.into(),
+                        reason: format!(
+                            "The levy due is HK${} × {} months = HK${due}, not HK${}.",
+                            signed.levy_rate_hkd, signed.contract_months, request.amount_hkd
+                        ),
+                    });
+                }
+                workers::insert_levy_payment(
+                    conn,
+                    &LevyPayment {
+                        id: Uuid::new_v4(),
+                        worker_id: worker.worker.id,
+                        contract_months: signed.contract_months,
+                        rate_hkd: signed.levy_rate_hkd,
+                        amount_hkd: signed.levy_amount_hkd,
+                        paid_on: request.paid_on,
+                        receipt_ref: request.receipt_ref.trim().to_owned(),
+                        non_refundable: true,
+                        recorded_by: recorded_by.clone(),
+                        created_at: Utc::now(),
+                    },
+                )
+                .await?;
+                Ok(())
+            },
+        )
+        .await
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -282,15 +271,10 @@ pub async fn record_arrival(
         not_in_future("arrived_on", r.arrived_on, today, errors);
     })?;
     let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = change.replay(conn).await? {
-                return Ok(previous);
-            }
-            let before = change.begin(conn).await?;
-            let to = next_state(&before, PlaceEvent::Arrive, today)?;
-            let mut worker = worker_of(&before)?.worker.clone();
+    change
+        .run(&pool, "worker.arrived", StatusCode::OK, async move |conn, before| {
+            let to = next_state(before, PlaceEvent::Arrive, today)?;
+            let mut worker = worker_of(before)?.worker.clone();
             if worker.visa_issued_on.is_some_and(|issued| request.arrived_on < issued) {
                 return Err(ApiError::field("arrived_on", "must not be before the visa was issued"));
             }
@@ -299,11 +283,7 @@ pub async fn record_arrival(
             worker.arrived_on = Some(request.arrived_on);
             worker.arrival_port = request.port.as_ref().map(|p| p.trim().to_owned());
             worker.briefing_due_on = Some(briefing_due_on(request.arrived_on, days.value));
-            worker.updated_at = Utc::now();
-            workers::save_worker(conn, &worker).await?;
-            workers::set_place_status(conn, before.place.id, to, before.place.replacement_allowed).await?;
-            change.finish(conn, &before, "worker.arrived", StatusCode::OK).await
+            save_step(conn, before, worker, to).await
         })
-        .await?;
-    Ok(response.into_response())
+        .await
 }

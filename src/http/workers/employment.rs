@@ -3,7 +3,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::{NaiveDate, Utc};
-use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -21,7 +20,7 @@ use crate::http::extract::JsonBody;
 use crate::http::validate;
 use crate::openapi::WriteErrors;
 
-use super::{DeductionLine, WorkerChange, WorkerResponse, hkd, next_state, not_in_future, worker_of};
+use super::{DeductionLine, WorkerChange, WorkerResponse, hkd, next_state, not_in_future, save_step, worker_of};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -59,42 +58,40 @@ pub async fn record_briefing(
         not_in_future("session_on", r.session_on, today, errors);
     })?;
     let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = change.replay(conn).await? {
-                return Ok(previous);
-            }
-            let before = change.begin(conn).await?;
-            let worker = worker_of(&before)?;
-            let Some(arrived_on) = worker.worker.arrived_on else {
-                return Err(ApiError::Conflict(
-                    "The briefing follows the arrival: record the arrival first.".into(),
-                ));
-            };
-            if request.session_on < arrived_on {
-                return Err(ApiError::field("session_on", "must not be before the arrival"));
-            }
-            workers::insert_briefing(
-                conn,
-                &Briefing {
-                    id: Uuid::new_v4(),
-                    worker_id: worker.worker.id,
-                    session_ref: request.session_ref.trim().to_owned(),
-                    session_on: request.session_on,
-                    attended: request.attended,
-                    paid_leave_confirmed: request.paid_leave_confirmed,
-                    recorded_by: change.actor.sub.clone(),
-                    created_at: Utc::now(),
-                },
-            )
-            .await?;
-            change
-                .finish(conn, &before, "worker.briefing_recorded", StatusCode::CREATED)
-                .await
-        })
-        .await?;
-    Ok(response.into_response())
+    let recorded_by = change.actor.sub.clone();
+    change
+        .run(
+            &pool,
+            "worker.briefing_recorded",
+            StatusCode::CREATED,
+            async move |conn, before| {
+                let worker = worker_of(before)?;
+                let Some(arrived_on) = worker.worker.arrived_on else {
+                    return Err(ApiError::Conflict(
+                        "The briefing follows the arrival: record the arrival first.".into(),
+                    ));
+                };
+                if request.session_on < arrived_on {
+                    return Err(ApiError::field("session_on", "must not be before the arrival"));
+                }
+                workers::insert_briefing(
+                    conn,
+                    &Briefing {
+                        id: Uuid::new_v4(),
+                        worker_id: worker.worker.id,
+                        session_ref: request.session_ref.trim().to_owned(),
+                        session_on: request.session_on,
+                        attended: request.attended,
+                        paid_leave_confirmed: request.paid_leave_confirmed,
+                        recorded_by: recorded_by.clone(),
+                        created_at: Utc::now(),
+                    },
+                )
+                .await?;
+                Ok(())
+            },
+        )
+        .await
 }
 
 /// The first day of a `YYYY-MM` wage month.
@@ -161,88 +158,89 @@ pub async fn record_wage_payment(
     })?;
     let month = wage_month(&request.month).unwrap_or(today);
     let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = change.replay(conn).await? {
-                return Ok(previous);
-            }
-            let before = change.begin(conn).await?;
-            let worker = worker_of(&before)?;
-            let (Some(signed), Some(_)) = (&worker.contract, worker.worker.arrived_on) else {
-                return Err(ApiError::Conflict(
-                    "Wages are recorded for a worker who has arrived under a recorded contract.".into(),
-                ));
-            };
-            let autopay_ref = request.autopay_ref.trim();
-            let earlier: Vec<&WagePayment> = worker.wage_payments.iter().filter(|p| p.wage_month == month).collect();
-            if earlier.iter().any(|p| p.autopay_ref == autopay_ref) {
-                return Err(ApiError::Conflict(format!(
-                    "Autopay transfer {autopay_ref} for {} is already recorded.",
-                    request.month
-                )));
-            }
-            let owed = wage_due_for_month(
-                signed.monthly_wage_hkd.unsigned_abs(),
-                signed.starts_on,
-                signed.ends_on,
-                month,
-            );
-            if owed == 0 {
-                return Err(ApiError::field("month", "is outside the contract's term"));
-            }
-            let policy = policy::load(conn).await?;
-            let due_days = policy.get::<u32>(keys::WAGE_PAYMENT_DUE_DAYS, None, month)?.value;
-            // A month may be paid in more than one transfer (arrears made up later): the flags are the
-            // month's, over every transfer so far.
-            let mut deductions: Vec<(DeductionKind, u32)> = earlier
-                .iter()
-                .flat_map(|p| serde_json::from_value::<Vec<DeductionLine>>(p.deductions.clone()).unwrap_or_default())
-                .map(|d| (d.kind, d.amount_hkd))
-                .collect();
-            deductions.extend(request.deductions.iter().map(|d| (d.kind, d.amount_hkd)));
-            let flags = wage_flags(
-                &WagePaymentFacts {
+    let recorded_by = change.actor.sub.clone();
+    change
+        .run(
+            &pool,
+            "worker.wage_paid",
+            StatusCode::CREATED,
+            async move |conn, before| {
+                let worker = worker_of(before)?;
+                let (Some(signed), Some(_)) = (&worker.contract, worker.worker.arrived_on) else {
+                    return Err(ApiError::Conflict(
+                        "Wages are recorded for a worker who has arrived under a recorded contract.".into(),
+                    ));
+                };
+                let autopay_ref = request.autopay_ref.trim();
+                let earlier: Vec<&WagePayment> =
+                    worker.wage_payments.iter().filter(|p| p.wage_month == month).collect();
+                if earlier.iter().any(|p| p.autopay_ref == autopay_ref) {
+                    return Err(ApiError::Conflict(format!(
+                        "Autopay transfer {autopay_ref} for {} is already recorded.",
+                        request.month
+                    )));
+                }
+                let owed = wage_due_for_month(
+                    signed.monthly_wage_hkd.unsigned_abs(),
+                    signed.starts_on,
+                    signed.ends_on,
                     month,
-                    gross_hkd: earlier
-                        .iter()
-                        .map(|p| p.gross_hkd.unsigned_abs())
-                        .sum::<u32>()
-                        .saturating_add(request.gross_hkd),
-                    deductions,
-                    paid_on: request.paid_on,
-                },
-                owed,
-                signed.accommodation_deduction_hkd.unsigned_abs(),
-                due_days,
-            );
-            if !flags.is_empty() {
-                tracing::warn!(worker.id = %worker.worker.id, ?flags, "wage payment flagged");
-            }
-            workers::insert_wage_payment(
-                conn,
-                &WagePayment {
-                    id: Uuid::new_v4(),
-                    worker_id: worker.worker.id,
-                    wage_month: month,
-                    gross_hkd: hkd(request.gross_hkd),
-                    deductions: serde_json::to_value(&request.deductions)?,
-                    net_hkd: hkd(request.net_hkd),
-                    autopay_ref: autopay_ref.to_owned(),
-                    paid_on: request.paid_on,
-                    expected_hkd: hkd(owed),
-                    flags: serde_json::to_value(&flags)?,
-                    recorded_by: change.actor.sub.clone(),
-                    created_at: Utc::now(),
-                },
-            )
-            .await?;
-            change
-                .finish(conn, &before, "worker.wage_paid", StatusCode::CREATED)
-                .await
-        })
-        .await?;
-    Ok(response.into_response())
+                );
+                if owed == 0 {
+                    return Err(ApiError::field("month", "is outside the contract's term"));
+                }
+                let policy = policy::load(conn).await?;
+                let due_days = policy.get::<u32>(keys::WAGE_PAYMENT_DUE_DAYS, None, month)?.value;
+                // A month may be paid in more than one transfer (arrears made up later): the flags are the
+                // month's, over every transfer so far.
+                let mut deductions: Vec<(DeductionKind, u32)> = earlier
+                    .iter()
+                    .flat_map(|p| {
+                        serde_json::from_value::<Vec<DeductionLine>>(p.deductions.clone()).unwrap_or_default()
+                    })
+                    .map(|d| (d.kind, d.amount_hkd))
+                    .collect();
+                deductions.extend(request.deductions.iter().map(|d| (d.kind, d.amount_hkd)));
+                let flags = wage_flags(
+                    &WagePaymentFacts {
+                        month,
+                        gross_hkd: earlier
+                            .iter()
+                            .map(|p| p.gross_hkd.unsigned_abs())
+                            .sum::<u32>()
+                            .saturating_add(request.gross_hkd),
+                        deductions,
+                        paid_on: request.paid_on,
+                    },
+                    owed,
+                    signed.accommodation_deduction_hkd.unsigned_abs(),
+                    due_days,
+                );
+                if !flags.is_empty() {
+                    tracing::warn!(worker.id = %worker.worker.id, ?flags, "wage payment flagged");
+                }
+                workers::insert_wage_payment(
+                    conn,
+                    &WagePayment {
+                        id: Uuid::new_v4(),
+                        worker_id: worker.worker.id,
+                        wage_month: month,
+                        gross_hkd: hkd(request.gross_hkd),
+                        deductions: serde_json::to_value(&request.deductions)?,
+                        net_hkd: hkd(request.net_hkd),
+                        autopay_ref: autopay_ref.to_owned(),
+                        paid_on: request.paid_on,
+                        expected_hkd: hkd(owed),
+                        flags: serde_json::to_value(&flags)?,
+                        recorded_by: recorded_by.clone(),
+                        created_at: Utc::now(),
+                    },
+                )
+                .await?;
+                Ok(())
+            },
+        )
+        .await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
@@ -299,20 +297,15 @@ pub async fn record_separation(
         not_in_future("on", r.on, today, errors);
     })?;
     let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = change.replay(conn).await? {
-                return Ok(previous);
-            }
-            let before = change.begin(conn).await?;
-            let mut worker = worker_of(&before)?.worker.clone();
+    change
+        .run(&pool, "worker.separated", StatusCode::OK, async move |conn, before| {
+            let mut worker = worker_of(before)?.worker.clone();
             if worker.separated_on.is_some() {
                 return Err(ApiError::Conflict("The worker's separation is already recorded.".into()));
             }
             let early = request.separation_type != SeparationType::ContractEnded;
-            let to = next_state(&before, PlaceEvent::Separate { early }, today)?;
-            let ends_on = worker_of(&before)?.contract.as_ref().map(|c| c.ends_on);
+            let to = next_state(before, PlaceEvent::Separate { early }, today)?;
+            let ends_on = worker_of(before)?.contract.as_ref().map(|c| c.ends_on);
             if worker.arrived_on.is_some_and(|arrived| request.on < arrived) {
                 return Err(ApiError::field("on", "must not be before the arrival"));
             }
@@ -325,11 +318,7 @@ pub async fn record_separation(
             worker.separated_on = Some(request.on);
             worker.separation_type = Some(request.separation_type.as_str().to_owned());
             worker.departure_confirmed = Some(request.departure_confirmed);
-            worker.updated_at = Utc::now();
-            workers::save_worker(conn, &worker).await?;
-            workers::set_place_status(conn, before.place.id, to, before.place.replacement_allowed).await?;
-            change.finish(conn, &before, "worker.separated", StatusCode::OK).await
+            save_step(conn, before, worker, to).await
         })
-        .await?;
-    Ok(response.into_response())
+        .await
 }

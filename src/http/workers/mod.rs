@@ -12,9 +12,10 @@ pub use employment::{record_briefing, record_separation, record_wage_payment};
 pub use naming::{get_worker, list_places, name_worker};
 pub use standard_contract::put_contract;
 
-use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -24,8 +25,8 @@ use super::extract::{JsonBody, actor};
 use super::idempotency::{self, Idempotency, WriteResponse};
 use crate::auth::AuthUser;
 use crate::db::audit::{self, Actor, Entity, NewAuditEvent};
-use crate::db::workers::{self, Briefing, Contract, PlaceRecord, WagePayment};
-use crate::db::{Conn, policy};
+use crate::db::workers::{self, Briefing, Contract, PlaceRecord, WagePayment, Worker};
+use crate::db::{Conn, DbPool, policy};
 use crate::domain::compliance::Obligation;
 use crate::domain::policy::{PolicySet, keys};
 use crate::domain::worker::{
@@ -387,7 +388,51 @@ pub(super) struct WorkerChange {
     worker: Uuid,
 }
 
+/// One step of a worker change: an async closure given the connection and the worker as it was.
+/// (Spelled out so the transaction can require its future to be `Send`, as diesel-async's own
+/// `AsyncFunc` does.)
+pub(super) trait WorkerStep<A, B>:
+    AsyncFnOnce(A, B) -> Result<(), ApiError> + FnOnce(A, B) -> <Self as WorkerStep<A, B>>::Fut
+{
+    type Fut: Future<Output = Result<(), ApiError>>;
+}
+
+impl<F, A, B, Fut> WorkerStep<A, B> for F
+where
+    F: AsyncFnOnce(A, B) -> Result<(), ApiError> + FnOnce(A, B) -> Fut,
+    Fut: Future<Output = Result<(), ApiError>>,
+{
+    type Fut = Fut;
+}
+
 impl WorkerChange {
+    /// The whole change, in one transaction: a retry gets its first answer; otherwise the worker is
+    /// locked and loaded, `step` changes it, and the change is audited and answered with the worker
+    /// as it is now.
+    pub(super) async fn run<F>(
+        self,
+        pool: &DbPool,
+        action: &'static str,
+        status: StatusCode,
+        step: F,
+    ) -> Result<HttpResponse, ApiError>
+    where
+        for<'c, 'b> F: WorkerStep<&'c mut Conn, &'b PlaceRecord, Fut: Send> + Send,
+    {
+        let mut conn = pool.get().await?;
+        let response = conn
+            .transaction::<_, ApiError, _>(async move |conn| {
+                if let Some(previous) = self.replay(conn).await? {
+                    return Ok(previous);
+                }
+                let before = self.begin(conn).await?;
+                step(conn, &before).await?;
+                self.finish(conn, &before, action, status).await
+            })
+            .await?;
+        Ok(response.into_response())
+    }
+
     pub(super) fn new(
         req: &HttpRequest,
         user: &AuthUser,
@@ -405,13 +450,13 @@ impl WorkerChange {
     }
 
     /// The stored response, when this is a retry.
-    pub(super) async fn replay(&self, conn: &mut Conn) -> Result<Option<WriteResponse>, ApiError> {
+    async fn replay(&self, conn: &mut Conn) -> Result<Option<WriteResponse>, ApiError> {
         idempotency::replay(self.idempotency.as_ref(), conn).await
     }
 
     /// The worker as it is, with its application (which guards its places) locked until the
     /// transaction ends.
-    pub(super) async fn begin(&self, conn: &mut Conn) -> Result<PlaceRecord, ApiError> {
+    async fn begin(&self, conn: &mut Conn) -> Result<PlaceRecord, ApiError> {
         let application = workers::application_of(conn, self.worker, self.scope)
             .await
             .map_err(not_found("worker"))?;
@@ -420,7 +465,7 @@ impl WorkerChange {
     }
 
     /// Audits the change (before and after) and answers with the worker as it is now.
-    pub(super) async fn finish(
+    async fn finish(
         &self,
         conn: &mut Conn,
         before: &PlaceRecord,
@@ -450,6 +495,18 @@ impl WorkerChange {
         idempotency::remember(self.idempotency.as_ref(), conn, &response).await?;
         Ok(response)
     }
+}
+
+/// Saves the changed worker and moves its place to `to` (the place's replacement rule unchanged).
+pub(super) async fn save_step(
+    conn: &mut Conn,
+    before: &PlaceRecord,
+    mut worker: Worker,
+    to: PlaceState,
+) -> Result<(), ApiError> {
+    worker.updated_at = Utc::now();
+    workers::save_worker(conn, &worker).await?;
+    Ok(workers::set_place_status(conn, before.place.id, to, before.place.replacement_allowed).await?)
 }
 
 /// The place's next state for `event`, or a 409 naming where it stands (422 R-DEC-2 once lapsed).

@@ -3,7 +3,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, put, web};
 use chrono::{NaiveDate, Utc};
-use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -105,137 +104,135 @@ pub async fn put_contract(
         }
     })?;
     let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = change.replay(conn).await? {
-                return Ok(previous);
-            }
-            let before = change.begin(conn).await?;
-            let worker = worker_of(&before)?;
-            let state = before.state(today);
-            if !matches!(
-                state,
-                PlaceState::Allocated | PlaceState::VisaApplied | PlaceState::VisaIssued
-            ) {
-                return Err(ApiError::Conflict(format!(
-                    "The contract can be recorded only before the worker arrives; the place is {state}."
-                )));
-            }
-            if worker.levy.is_some() {
-                return Err(ApiError::Conflict(
-                    "The levy was paid on this contract's months: the contract can no longer be replaced.".into(),
-                ));
-            }
-            let app = applications::get(conn, ApplicationId(before.place.application_id), None).await?;
-            let vacancy = app
-                .vacancies
-                .iter()
-                .find(|v| v.id.0 == before.place.vacancy_id)
-                .ok_or(ApiError::NotFound("vacancy"))?;
-            let policy = policy::load(conn).await?;
-            let on = request.signed_on;
-            let max_months = policy.get::<u32>(keys::MAX_CONTRACT_MONTHS, None, on)?;
-            let max_hours = policy.get::<u32>(keys::MAX_DAILY_HOURS_INCL_OT, None, on)?;
-            let cap = policy.get::<DeductionCap>(keys::ACCOMMODATION_DEDUCTION_CAP, None, on)?;
-            let rate = policy.get::<u32>(keys::ERL_MONTHLY_RATE_HKD, None, on)?;
-            let months = contract_months(request.starts_on, request.ends_on);
-            let subject = Some(worker.worker.id);
-            let with = |result: RuleResult, refs: Vec<&crate::domain::policy::PolicyRef>| {
-                result.with_provenance(subject, refs.into_iter().cloned().collect(), Vec::<WageTableRef>::new())
-            };
-            let results = vec![
-                with(
-                    contract::post(&contract::PostInput {
-                        approved_post_code: vacancy.vacancy.post_code.clone(),
-                        approved_post_title: vacancy.vacancy.post_title.clone(),
-                        contract_post_code: request.post_code.clone(),
-                        contract_post_title: request.post_title.clone(),
-                    }),
-                    vec![],
-                ),
-                checks::contract_median(conn, &policy, &app, vacancy, request.monthly_wage_hkd)
-                    .await?
-                    .with_subject(subject),
-                with(
-                    contract::approved_wage(&contract::ApprovedWageInput {
-                        contract_wage_hkd: request.monthly_wage_hkd,
-                        approved_wage_hkd: vacancy.vacancy.monthly_wage_hkd,
-                    }),
-                    vec![],
-                ),
-                with(
-                    contract::term(&contract::TermInput {
+    let recorded_by = change.actor.sub.clone();
+    change
+        .run(
+            &pool,
+            "worker.contract_recorded",
+            StatusCode::OK,
+            async move |conn, before| {
+                let worker = worker_of(before)?;
+                let state = before.state(today);
+                if !matches!(
+                    state,
+                    PlaceState::Allocated | PlaceState::VisaApplied | PlaceState::VisaIssued
+                ) {
+                    return Err(ApiError::Conflict(format!(
+                        "The contract can be recorded only before the worker arrives; the place is {state}."
+                    )));
+                }
+                if worker.levy.is_some() {
+                    return Err(ApiError::Conflict(
+                        "The levy was paid on this contract's months: the contract can no longer be replaced.".into(),
+                    ));
+                }
+                let app = applications::get(conn, ApplicationId(before.place.application_id), None).await?;
+                let vacancy = app
+                    .vacancies
+                    .iter()
+                    .find(|v| v.id.0 == before.place.vacancy_id)
+                    .ok_or(ApiError::NotFound("vacancy"))?;
+                let policy = policy::load(conn).await?;
+                let on = request.signed_on;
+                let max_months = policy.get::<u32>(keys::MAX_CONTRACT_MONTHS, None, on)?;
+                let max_hours = policy.get::<u32>(keys::MAX_DAILY_HOURS_INCL_OT, None, on)?;
+                let cap = policy.get::<DeductionCap>(keys::ACCOMMODATION_DEDUCTION_CAP, None, on)?;
+                let rate = policy.get::<u32>(keys::ERL_MONTHLY_RATE_HKD, None, on)?;
+                let months = contract_months(request.starts_on, request.ends_on);
+                let subject = Some(worker.worker.id);
+                let with = |result: RuleResult, refs: Vec<&crate::domain::policy::PolicyRef>| {
+                    result.with_provenance(subject, refs.into_iter().cloned().collect(), Vec::<WageTableRef>::new())
+                };
+                let results = vec![
+                    with(
+                        contract::post(&contract::PostInput {
+                            approved_post_code: vacancy.vacancy.post_code.clone(),
+                            approved_post_title: vacancy.vacancy.post_title.clone(),
+                            contract_post_code: request.post_code.clone(),
+                            contract_post_title: request.post_title.clone(),
+                        }),
+                        vec![],
+                    ),
+                    checks::contract_median(conn, &policy, &app, vacancy, request.monthly_wage_hkd)
+                        .await?
+                        .with_subject(subject),
+                    with(
+                        contract::approved_wage(&contract::ApprovedWageInput {
+                            contract_wage_hkd: request.monthly_wage_hkd,
+                            approved_wage_hkd: vacancy.vacancy.monthly_wage_hkd,
+                        }),
+                        vec![],
+                    ),
+                    with(
+                        contract::term(&contract::TermInput {
+                            starts_on: request.starts_on,
+                            ends_on: request.ends_on,
+                            max_contract_months: max_months.value,
+                        }),
+                        vec![&max_months.source],
+                    ),
+                    with(
+                        contract::terms(&contract::TermsInput {
+                            normal_daily_hours: request.normal_daily_hours,
+                            max_daily_hours: max_hours.value,
+                            accommodation: request.accommodation,
+                            mainland_resident: worker.worker.mainland_resident,
+                        }),
+                        vec![&max_hours.source],
+                    ),
+                    with(
+                        contract::deduction(&contract::DeductionInput {
+                            monthly_wage_hkd: request.monthly_wage_hkd,
+                            accommodation: request.accommodation,
+                            deduction_hkd: request.accommodation_deduction_hkd,
+                            actual_cost_hkd: request.accommodation_actual_cost_hkd,
+                            cap: cap.value,
+                        }),
+                        vec![&cap.source],
+                    ),
+                    with(
+                        contract::levy(&contract::LevyInput {
+                            contract_months: months,
+                            monthly_rate_hkd: rate.value,
+                        }),
+                        vec![&rate.source],
+                    ),
+                ];
+                let failed = checks::failures(&results);
+                if !failed.is_empty() {
+                    return Err(checks::violation(&failed));
+                }
+                let levy = months.saturating_mul(rate.value);
+                let version = worker.contract.as_ref().map_or(1, |c| c.version + 1);
+                workers::save_contract(
+                    conn,
+                    &Contract {
+                        worker_id: worker.worker.id,
+                        template_version: request.template_version.trim().to_owned(),
+                        signed_on: request.signed_on,
+                        post_code: request.post_code.clone(),
+                        monthly_wage_hkd: hkd(request.monthly_wage_hkd),
+                        normal_daily_hours: request.normal_daily_hours,
+                        overtime_terms: request.overtime_terms.trim().to_owned(),
                         starts_on: request.starts_on,
                         ends_on: request.ends_on,
-                        max_contract_months: max_months.value,
-                    }),
-                    vec![&max_months.source],
-                ),
-                with(
-                    contract::terms(&contract::TermsInput {
-                        normal_daily_hours: request.normal_daily_hours,
-                        max_daily_hours: max_hours.value,
-                        accommodation: request.accommodation,
-                        mainland_resident: worker.worker.mainland_resident,
-                    }),
-                    vec![&max_hours.source],
-                ),
-                with(
-                    contract::deduction(&contract::DeductionInput {
-                        monthly_wage_hkd: request.monthly_wage_hkd,
-                        accommodation: request.accommodation,
-                        deduction_hkd: request.accommodation_deduction_hkd,
-                        actual_cost_hkd: request.accommodation_actual_cost_hkd,
-                        cap: cap.value,
-                    }),
-                    vec![&cap.source],
-                ),
-                with(
-                    contract::levy(&contract::LevyInput {
-                        contract_months: months,
-                        monthly_rate_hkd: rate.value,
-                    }),
-                    vec![&rate.source],
-                ),
-            ];
-            let failed = checks::failures(&results);
-            if !failed.is_empty() {
-                return Err(checks::violation(&failed));
-            }
-            let levy = months.saturating_mul(rate.value);
-            let version = worker.contract.as_ref().map_or(1, |c| c.version + 1);
-            workers::save_contract(
-                conn,
-                &Contract {
-                    worker_id: worker.worker.id,
-                    template_version: request.template_version.trim().to_owned(),
-                    signed_on: request.signed_on,
-                    post_code: request.post_code.clone(),
-                    monthly_wage_hkd: hkd(request.monthly_wage_hkd),
-                    normal_daily_hours: request.normal_daily_hours,
-                    overtime_terms: request.overtime_terms.trim().to_owned(),
-                    starts_on: request.starts_on,
-                    ends_on: request.ends_on,
-                    contract_months: hkd(months),
-                    accommodation: request.accommodation.as_str().to_owned(),
-                    accommodation_address: request.accommodation_address.as_ref().map(|a| a.trim().to_owned()),
-                    accommodation_deduction_hkd: hkd(request.accommodation_deduction_hkd),
-                    accommodation_actual_cost_hkd: request.accommodation_actual_cost_hkd.map(hkd),
-                    autopay_account_ref: request.autopay_account_ref.trim().to_owned(),
-                    levy_rate_hkd: hkd(rate.value),
-                    levy_amount_hkd: hkd(levy),
-                    checks: serde_json::to_value(&results)?,
-                    version,
-                    recorded_by: change.actor.sub.clone(),
-                    recorded_at: Utc::now(),
-                },
-            )
-            .await?;
-            change
-                .finish(conn, &before, "worker.contract_recorded", StatusCode::OK)
-                .await
-        })
-        .await?;
-    Ok(response.into_response())
+                        contract_months: hkd(months),
+                        accommodation: request.accommodation.as_str().to_owned(),
+                        accommodation_address: request.accommodation_address.as_ref().map(|a| a.trim().to_owned()),
+                        accommodation_deduction_hkd: hkd(request.accommodation_deduction_hkd),
+                        accommodation_actual_cost_hkd: request.accommodation_actual_cost_hkd.map(hkd),
+                        autopay_account_ref: request.autopay_account_ref.trim().to_owned(),
+                        levy_rate_hkd: hkd(rate.value),
+                        levy_amount_hkd: hkd(levy),
+                        checks: serde_json::to_value(&results)?,
+                        version,
+                        recorded_by: recorded_by.clone(),
+                        recorded_at: Utc::now(),
+                    },
+                )
+                .await?;
+                Ok(())
+            },
+        )
+        .await
 }
