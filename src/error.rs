@@ -13,28 +13,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::TransitionError;
+use crate::workflow::WorkflowError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// One failing input field and why it failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct FieldError {
-    /// Path of the field in the request, e.g. `vacancies[0].monthly_wage_hkd`, or a header/path/query name.
-    #[schema(example = "vacancies[0].monthly_wage_hkd")]
-    pub field: String,
-    /// What is wrong with it, in plain words.
-    #[schema(example = "must be at least 1")]
-    pub reason: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            reason: reason.into(),
-        }
-    }
-}
+pub use crate::workflow::FieldError;
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -287,19 +270,33 @@ impl fmt::Display for ErrorChain<'_> {
     }
 }
 
+impl From<WorkflowError> for ApiError {
+    fn from(err: WorkflowError) -> Self {
+        match err {
+            WorkflowError::Invalid(errors) => Self::Validation(errors),
+            WorkflowError::NotFound(what) => Self::NotFound(what),
+            WorkflowError::Forbidden(detail) => Self::Forbidden(detail),
+            WorkflowError::Conflict(detail) => Self::Conflict(detail),
+            WorkflowError::Transition(err) => Self::Transition(err),
+            WorkflowError::RuleViolation { rule_id, reason } => Self::RuleViolation { rule_id, reason },
+            WorkflowError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
+            WorkflowError::IdempotencyKeyInProgress => Self::Conflict(
+                "A request with this Idempotency-Key is already in progress; retry shortly to get its response.".into(),
+            ),
+            WorkflowError::PreconditionFailed { current_version } => Self::PreconditionFailed {
+                current_etag: crate::http::extract::etag(current_version),
+            },
+            WorkflowError::PreconditionRequired => Self::PreconditionRequired,
+            WorkflowError::ConcurrentUpdate => Self::ConcurrentUpdate,
+            WorkflowError::Unavailable(cause) => Self::Unavailable(cause),
+            WorkflowError::Internal(err) => Self::Internal(err),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind as Kind, Error};
-        match err {
-            Error::NotFound => Self::NotFound("resource"),
-            Error::DatabaseError(Kind::SerializationFailure, _) => Self::ConcurrentUpdate,
-            Error::DatabaseError(Kind::ClosedConnection, info) => Self::Unavailable(info.message().to_owned()),
-            Error::DatabaseError(Kind::UniqueViolation, info) => Self::Conflict(format!(
-                "A record with the same key already exists ({}).",
-                info.constraint_name().unwrap_or("unique key")
-            )),
-            other => Self::Internal(anyhow::Error::new(other)),
-        }
+        WorkflowError::from(err).into()
     }
 }
 

@@ -1,7 +1,8 @@
 //! sls-case: case management for Hong Kong's Enhanced Supplementary Labour Scheme (ESLS).
 //!
-//! Layers, and the only directions they depend on each other: `http -> domain`, `http -> db -> domain`.
-//! `domain` holds plain types and pure rules; `db` owns diesel; `http` owns actix. `startup` wires them.
+//! Layers, and the only directions they depend on each other: `http -> workflow -> (db, domain)`,
+//! `db -> domain`. `domain` holds plain types and pure rules; `workflow` the use cases and the one unit
+//! of work every write runs through; `db` owns diesel; `http` owns actix. `startup` wires them.
 
 pub mod auth;
 pub mod clock;
@@ -78,14 +79,10 @@ pub async fn verify_audit(settings: Settings) -> anyhow::Result<domain::audit_ch
         tokio::task::spawn_blocking(move || embedded_pg::resolve(&settings)).await??
     };
     let pool = db::build_pool(embedded_pg::url(&database), settings.pool.clone())?;
-    let mut conn = pool
-        .get()
+    let report = workflow::audit::verify(&pool, 5000)
         .await
-        .map_err(|e| anyhow::anyhow!("connecting to the database: {e}"))?;
-    let report = db::audit::verify_chains(&mut conn, 5000)
-        .await
-        .context("reading the audit trail");
-    drop(conn);
+        .map_err(|e| anyhow::anyhow!("reading the audit trail: {e}"));
+    drop(pool);
     if let Some(cluster) = &database.private_cluster {
         cluster.stop()?;
     }

@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document. Paths are collected from the `.service(...)` registrations in
 //! `startup::build_app`; this adds the document's metadata, the bearer scheme and shared schemas.
 
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -34,6 +35,38 @@ use crate::error::{FieldError, Problem};
     )
 )]
 pub struct ApiDoc;
+
+/// The schema of a domain enum (the domain knows nothing of OpenAPI): a string of one of `values`'
+/// wire names.
+pub fn enumeration<T: serde::Serialize>(values: &[T], description: &str) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values.iter().filter_map(|v| serde_json::to_value(v).ok())))
+        .description(Some(description))
+        .build()
+}
+
+/// Wire enums the document names, one function each (what `#[schema(schema_with = ...)]` takes).
+pub mod enums {
+    use utoipa::openapi::schema::Object;
+
+    use super::enumeration;
+    use crate::domain::casework::ReferralSource;
+    use crate::domain::policy::Confidence;
+    use crate::domain::worker::SeparationType;
+
+    pub fn confidence() -> Object {
+        enumeration(&Confidence::ALL, "How sure the source is: `firm`, `likely` or `assumption`.")
+    }
+
+    pub fn referral_source() -> Object {
+        enumeration(&ReferralSource::ALL, "How the job seeker came: referred by the Labour Department, an advert, a job fair or directly.")
+    }
+
+    pub fn separation_type() -> Object {
+        enumeration(&SeparationType::ALL, "How the employment ended.")
+    }
+}
 
 struct BearerAuth;
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::config::JwtSettings;
-use crate::domain::{EmployerId, Role};
+use crate::domain::{EmployerId, Role, Viewer};
 use crate::error::ApiError;
 
 /// The claims of an sls-case token.
@@ -179,15 +179,18 @@ impl AuthUser {
         }
     }
 
-    /// The employer whose data this caller is confined to: `Some` for employer users, `None` for
-    /// roles that see every employer. Queries take this and filter on it, so another employer's
-    /// record is simply not found.
-    pub fn employer_scope(&self) -> Option<EmployerId> {
-        if self.role == Role::Employer {
-            self.employer_id
-        } else {
-            None
+    /// The caller as a reader: its role, and the employer an employer user is confined to.
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            role: self.role,
+            employer: self.employer_id,
         }
+    }
+
+    /// The employer whose data this caller is confined to: `Some` for employer users, `None` for
+    /// roles that see every employer.
+    pub fn employer_scope(&self) -> Option<EmployerId> {
+        self.viewer().scope()
     }
 }
 

@@ -256,8 +256,9 @@ pub async fn get(
     assemble(row, vacancies)
 }
 
-/// Like [`get`], and locks the row until the transaction ends, so concurrent actions on one case
-/// are applied one after the other.
+/// Like [`get`], and locks the row until the transaction ends, so concurrent changes to one case (and
+/// to its worker places, which it guards) are applied one after the other. `FOR NO KEY UPDATE`: rows
+/// referring to the case can still be inserted.
 pub async fn get_for_update(
     conn: &mut AsyncPgConnection,
     id: ApplicationId,
@@ -265,7 +266,7 @@ pub async fn get_for_update(
 ) -> QueryResult<Application> {
     let row = scoped(id, scope)
         .select(ApplicationRow::as_select())
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .await?;
     let vacancies = load_vacancies(conn, &[row.id])
@@ -273,6 +274,19 @@ pub async fn get_for_update(
         .remove(&row.id)
         .unwrap_or_default();
     assemble(row, vacancies)
+}
+
+/// The employer a case belongs to (it never changes), if the caller may see the case.
+pub async fn employer_of(
+    conn: &mut AsyncPgConnection,
+    id: ApplicationId,
+    scope: Option<EmployerId>,
+) -> QueryResult<EmployerId> {
+    scoped(id, scope)
+        .select(applications::employer_id)
+        .first::<Uuid>(conn)
+        .await
+        .map(EmployerId)
 }
 
 /// What a staff list can be narrowed to.

@@ -8,113 +8,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::schema::audit_events;
-use crate::domain::application::Application;
+use crate::domain::audit::{Actor, AuditEvent, AuditFilter, AuditRecord, Entity};
 use crate::domain::audit_chain::{ChainVerifier, ChainedEvent, VerificationReport};
-use crate::domain::{ApplicationId, ApplicationStatus, EmployerId, Role};
-
-/// Who acted, as recorded on every event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    pub sub: String,
-    pub role: Role,
-    pub employer_id: Option<EmployerId>,
-    /// The request that caused the change, to join the trail with the service's logs.
-    pub request_id: Option<String>,
-    /// Set when an agency acts for the employer: whom the actor acted for.
-    pub on_behalf_of: Option<String>,
-}
-
-/// What an event is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Entity {
-    Employer(EmployerId),
-    Application(ApplicationId),
-    Policy(Uuid),
-    WageTable(Uuid),
-    /// A worker of a case: its events join the case's history and hash chain.
-    Worker {
-        id: Uuid,
-        application: ApplicationId,
-    },
-}
-
-/// One event to append.
-#[derive(Debug, Clone)]
-pub struct NewAuditEvent<'a> {
-    pub actor: &'a Actor,
-    pub entity: Entity,
-    /// e.g. `employer.created`, `application.created`, `application.updated`, `application.submit`.
-    pub action: String,
-    pub from_status: Option<ApplicationStatus>,
-    pub to_status: Option<ApplicationStatus>,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
-    pub comment: Option<String>,
-    /// The decision record (rule results) this change produced, if any.
-    pub decision_record_id: Option<Uuid>,
-}
-
-impl<'a> NewAuditEvent<'a> {
-    pub fn with_decision_record(mut self, id: Option<Uuid>) -> Self {
-        self.decision_record_id = id;
-        self
-    }
-
-    /// A record changed: what it was and what it is now.
-    pub fn changed(
-        actor: &'a Actor,
-        entity: Entity,
-        action: &str,
-        before: &impl serde::Serialize,
-        after: &impl serde::Serialize,
-    ) -> Result<Self, serde_json::Error> {
-        Ok(Self {
-            before: Some(serde_json::to_value(before)?),
-            ..Self::created(actor, entity, action, after)?
-        })
-    }
-
-    /// A record created: what it is now, and nothing before it.
-    pub fn created(
-        actor: &'a Actor,
-        entity: Entity,
-        action: &str,
-        after: &impl serde::Serialize,
-    ) -> Result<Self, serde_json::Error> {
-        Ok(Self {
-            actor,
-            entity,
-            action: action.to_owned(),
-            from_status: None,
-            to_status: None,
-            before: None,
-            after: Some(serde_json::to_value(after)?),
-            comment: None,
-            decision_record_id: None,
-        })
-    }
-
-    /// A change to an application: its status and the whole case before (if it existed) and after.
-    pub fn application_change(
-        actor: &'a Actor,
-        action: &str,
-        before: Option<&Application>,
-        after: &Application,
-        comment: Option<String>,
-    ) -> Result<Self, serde_json::Error> {
-        Ok(Self {
-            actor,
-            entity: Entity::Application(after.id),
-            action: action.to_owned(),
-            from_status: before.map(|b| b.status),
-            to_status: Some(after.status),
-            before: before.map(serde_json::to_value).transpose()?,
-            after: Some(serde_json::to_value(after)?),
-            comment,
-            decision_record_id: None,
-        })
-    }
-}
+use crate::domain::{ApplicationId, ApplicationStatus, EmployerId};
 
 #[derive(Insertable)]
 #[diesel(table_name = audit_events)]
@@ -137,36 +33,68 @@ struct NewAuditRow<'a> {
     decision_record_id: Option<Uuid>,
 }
 
-/// A stored event.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = audit_events)]
-pub struct AuditEvent {
-    pub seq: i64,
-    pub id: Uuid,
-    pub occurred_at: DateTime<Utc>,
-    pub request_id: Option<String>,
-    pub actor_sub: String,
-    pub actor_role: String,
-    pub actor_employer_id: Option<Uuid>,
-    pub entity_type: String,
-    pub entity_id: Uuid,
-    pub application_id: Option<Uuid>,
-    pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
-    pub comment: Option<String>,
-    pub on_behalf_of: Option<String>,
-    pub decision_record_id: Option<Uuid>,
-    pub chain_key: String,
-    pub chain_position: i64,
-    pub prev_hash: Option<String>,
-    pub hash: String,
+struct AuditRow {
+    seq: i64,
+    id: Uuid,
+    occurred_at: DateTime<Utc>,
+    request_id: Option<String>,
+    actor_sub: String,
+    actor_role: String,
+    actor_employer_id: Option<Uuid>,
+    entity_type: String,
+    entity_id: Uuid,
+    application_id: Option<Uuid>,
+    action: String,
+    from_status: Option<String>,
+    to_status: Option<String>,
+    before: Option<Value>,
+    after: Option<Value>,
+    comment: Option<String>,
+    on_behalf_of: Option<String>,
+    decision_record_id: Option<Uuid>,
+    chain_key: String,
+    chain_position: i64,
+    prev_hash: Option<String>,
+    hash: String,
 }
 
-/// Appends one event. Call it inside the transaction that makes the change it records.
-pub async fn append(conn: &mut AsyncPgConnection, event: NewAuditEvent<'_>) -> QueryResult<AuditEvent> {
+impl From<AuditRow> for AuditEvent {
+    fn from(r: AuditRow) -> Self {
+        Self {
+            seq: r.seq,
+            id: r.id,
+            occurred_at: r.occurred_at,
+            request_id: r.request_id,
+            actor_sub: r.actor_sub,
+            actor_role: r.actor_role,
+            actor_employer_id: r.actor_employer_id,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            application_id: r.application_id,
+            action: r.action,
+            from_status: r.from_status,
+            to_status: r.to_status,
+            before: r.before,
+            after: r.after,
+            comment: r.comment,
+            on_behalf_of: r.on_behalf_of,
+            decision_record_id: r.decision_record_id,
+            chain_key: r.chain_key,
+            chain_position: r.chain_position,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+fn events(rows: Vec<AuditRow>) -> Vec<AuditEvent> {
+    rows.into_iter().map(Into::into).collect()
+}
+
+/// Appends one event by `actor`. Call it inside the transaction that makes the change it records.
+pub async fn append(conn: &mut AsyncPgConnection, actor: &Actor, event: &AuditRecord) -> QueryResult<AuditEvent> {
     let (entity_type, entity_id, application_id) = match event.entity {
         Entity::Employer(id) => ("employer", id.0, None),
         Entity::Application(id) => ("application", id.0, Some(id.0)),
@@ -177,10 +105,10 @@ pub async fn append(conn: &mut AsyncPgConnection, event: NewAuditEvent<'_>) -> Q
     diesel::insert_into(audit_events::table)
         .values(NewAuditRow {
             id: Uuid::new_v4(),
-            request_id: event.actor.request_id.as_deref(),
-            actor_sub: &event.actor.sub,
-            actor_role: event.actor.role.as_str(),
-            actor_employer_id: event.actor.employer_id.map(|id| id.0),
+            request_id: actor.request_id.as_deref(),
+            actor_sub: &actor.sub,
+            actor_role: actor.role.as_str(),
+            actor_employer_id: actor.employer_id.map(|id| id.0),
             entity_type,
             entity_id,
             application_id,
@@ -190,12 +118,13 @@ pub async fn append(conn: &mut AsyncPgConnection, event: NewAuditEvent<'_>) -> Q
             before: event.before.as_ref(),
             after: event.after.as_ref(),
             comment: event.comment.as_deref(),
-            on_behalf_of: event.actor.on_behalf_of.as_deref(),
+            on_behalf_of: actor.on_behalf_of.as_deref(),
             decision_record_id: event.decision_record_id,
         })
-        .returning(AuditEvent::as_returning())
+        .returning(AuditRow::as_returning())
         .get_result(conn)
         .await
+        .map(Into::into)
 }
 
 /// Every event of one case, oldest first.
@@ -203,9 +132,10 @@ pub async fn for_application(conn: &mut AsyncPgConnection, id: ApplicationId) ->
     audit_events::table
         .filter(audit_events::application_id.eq(id.0))
         .order(audit_events::seq.asc())
-        .select(AuditEvent::as_select())
+        .select(AuditRow::as_select())
         .load(conn)
         .await
+        .map(events)
 }
 
 /// Every event about one employer record, oldest first.
@@ -217,19 +147,10 @@ pub async fn for_employer(conn: &mut AsyncPgConnection, id: EmployerId) -> Query
                 .and(audit_events::entity_id.eq(id.0)),
         )
         .order(audit_events::seq.asc())
-        .select(AuditEvent::as_select())
+        .select(AuditRow::as_select())
         .load(conn)
         .await
-}
-
-/// Filters for the audit search and export.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    pub application_id: Option<Uuid>,
-    pub actor_sub: Option<String>,
-    pub action: Option<String>,
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
+        .map(events)
 }
 
 /// Events matching `filter`, oldest first, after `after_seq`, at most `limit`.
@@ -261,9 +182,10 @@ pub async fn search(
     query
         .order(audit_events::seq.asc())
         .limit(limit)
-        .select(AuditEvent::as_select())
+        .select(AuditRow::as_select())
         .load(conn)
         .await
+        .map(events)
 }
 
 /// The case's events up to `at`, oldest first (for point-in-time views).
@@ -279,9 +201,10 @@ pub async fn for_application_until(
                 .and(audit_events::occurred_at.le(at)),
         )
         .order(audit_events::seq.asc())
-        .select(AuditEvent::as_select())
+        .select(AuditRow::as_select())
         .load(conn)
         .await
+        .map(events)
 }
 
 #[derive(diesel::QueryableByName)]

@@ -11,27 +11,58 @@ use super::schema::{
     decision_records, headcount_returns, info_requests, job_fair_attendances, recruitment_adverts,
     recruitment_referrals, sanctions,
 };
-use crate::domain::{ApplicationId, EmployerId};
+use super::{enum_text, from_json, int, parse_enum, to_json, unsigned};
+use crate::domain::casework::{
+    Advert, DecisionRecord, HeadcountReturn, InfoRequest, JobFairAttendance, RecruitmentRecords, Referral,
+    ReferralOutcome, Sanction,
+};
+use crate::domain::{ApplicationId, EmployerId, VacancyId};
 
 // ---- information requests ----
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = info_requests)]
-pub struct InfoRequest {
-    pub id: Uuid,
-    pub application_id: Uuid,
-    pub message: String,
-    pub requested_on: NaiveDate,
-    pub due_on: NaiveDate,
-    pub requested_by: String,
-    pub response: Option<String>,
-    pub responded_on: Option<NaiveDate>,
-    pub responded_by: Option<String>,
+struct InfoRequestRow {
+    id: Uuid,
+    application_id: Uuid,
+    message: String,
+    requested_on: NaiveDate,
+    due_on: NaiveDate,
+    requested_by: String,
+    response: Option<String>,
+    responded_on: Option<NaiveDate>,
+    responded_by: Option<String>,
+}
+
+impl From<InfoRequestRow> for InfoRequest {
+    fn from(r: InfoRequestRow) -> Self {
+        Self {
+            id: r.id,
+            application_id: ApplicationId(r.application_id),
+            message: r.message,
+            requested_on: r.requested_on,
+            due_on: r.due_on,
+            requested_by: r.requested_by,
+            response: r.response,
+            responded_on: r.responded_on,
+            responded_by: r.responded_by,
+        }
+    }
 }
 
 pub async fn insert_info_request(conn: &mut AsyncPgConnection, request: &InfoRequest) -> QueryResult<()> {
     diesel::insert_into(info_requests::table)
-        .values(request)
+        .values(InfoRequestRow {
+            id: request.id,
+            application_id: request.application_id.0,
+            message: request.message.clone(),
+            requested_on: request.requested_on,
+            due_on: request.due_on,
+            requested_by: request.requested_by.clone(),
+            response: request.response.clone(),
+            responded_on: request.responded_on,
+            responded_by: request.responded_by.clone(),
+        })
         .execute(conn)
         .await
         .map(|_| ())
@@ -70,91 +101,164 @@ pub async fn info_requests_of(
     conn: &mut AsyncPgConnection,
     application: ApplicationId,
 ) -> QueryResult<Vec<InfoRequest>> {
-    info_requests::table
+    let rows: Vec<InfoRequestRow> = info_requests::table
         .filter(info_requests::application_id.eq(application.0))
         .order(info_requests::requested_on)
-        .select(InfoRequest::as_select())
+        .select(InfoRequestRow::as_select())
         .load(conn)
-        .await
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
 }
 
 // ---- recruitment ----
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = recruitment_adverts)]
-pub struct Advert {
-    pub id: Uuid,
-    pub application_id: Uuid,
-    pub vacancy_id: Uuid,
-    pub newspaper: String,
-    pub published_on: NaiveDate,
-    pub reference: Option<String>,
-    pub recorded_by: String,
-    pub recorded_at: DateTime<Utc>,
+struct AdvertRow {
+    id: Uuid,
+    application_id: Uuid,
+    vacancy_id: Uuid,
+    newspaper: String,
+    published_on: NaiveDate,
+    reference: Option<String>,
+    recorded_by: String,
+    recorded_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+impl From<AdvertRow> for Advert {
+    fn from(r: AdvertRow) -> Self {
+        Self {
+            id: r.id,
+            application_id: ApplicationId(r.application_id),
+            vacancy_id: VacancyId(r.vacancy_id),
+            newspaper: r.newspaper,
+            published_on: r.published_on,
+            reference: r.reference,
+            recorded_by: r.recorded_by,
+            recorded_at: r.recorded_at,
+        }
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = recruitment_referrals)]
-pub struct Referral {
-    pub id: Uuid,
-    pub application_id: Uuid,
-    pub vacancy_id: Uuid,
-    pub source: String,
-    pub job_seeker_ref: String,
-    pub referred_on: NaiveDate,
-    pub referred_by: String,
-    pub outcome: Option<String>,
-    pub outcome_reason: Option<String>,
-    pub meets_requirements: Option<bool>,
-    pub interview_on: Option<NaiveDate>,
-    pub outcome_recorded_by: Option<String>,
+struct ReferralRow {
+    id: Uuid,
+    application_id: Uuid,
+    vacancy_id: Uuid,
+    source: String,
+    job_seeker_ref: String,
+    referred_on: NaiveDate,
+    referred_by: String,
+    outcome: Option<String>,
+    outcome_reason: Option<String>,
+    meets_requirements: Option<bool>,
+    interview_on: Option<NaiveDate>,
+    outcome_recorded_by: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+impl TryFrom<ReferralRow> for Referral {
+    type Error = diesel::result::Error;
+
+    fn try_from(r: ReferralRow) -> QueryResult<Self> {
+        Ok(Self {
+            id: r.id,
+            application_id: ApplicationId(r.application_id),
+            vacancy_id: VacancyId(r.vacancy_id),
+            source: parse_enum(&r.source)?,
+            job_seeker_ref: r.job_seeker_ref,
+            referred_on: r.referred_on,
+            referred_by: r.referred_by,
+            outcome: r.outcome.as_deref().map(parse_enum).transpose()?,
+            outcome_reason: r.outcome_reason,
+            meets_requirements: r.meets_requirements,
+            interview_on: r.interview_on,
+            outcome_recorded_by: r.outcome_recorded_by,
+        })
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = job_fair_attendances)]
-pub struct JobFairAttendance {
-    pub id: Uuid,
-    pub application_id: Uuid,
-    pub vacancy_id: Uuid,
-    pub week_no: i32,
-    pub session_on: NaiveDate,
-    pub centre: String,
-    pub attended: bool,
-    pub recorded_by: String,
+struct JobFairRow {
+    id: Uuid,
+    application_id: Uuid,
+    vacancy_id: Uuid,
+    week_no: i32,
+    session_on: NaiveDate,
+    centre: String,
+    attended: bool,
+    recorded_by: String,
 }
 
-pub async fn insert_advert(conn: &mut AsyncPgConnection, advert: &Advert) -> QueryResult<()> {
+impl From<JobFairRow> for JobFairAttendance {
+    fn from(r: JobFairRow) -> Self {
+        Self {
+            id: r.id,
+            application_id: ApplicationId(r.application_id),
+            vacancy_id: VacancyId(r.vacancy_id),
+            week_no: unsigned(r.week_no),
+            session_on: r.session_on,
+            centre: r.centre,
+            attended: r.attended,
+            recorded_by: r.recorded_by,
+        }
+    }
+}
+
+pub async fn insert_advert(conn: &mut AsyncPgConnection, a: &Advert) -> QueryResult<()> {
     diesel::insert_into(recruitment_adverts::table)
-        .values(advert)
+        .values(AdvertRow {
+            id: a.id,
+            application_id: a.application_id.0,
+            vacancy_id: a.vacancy_id.0,
+            newspaper: a.newspaper.clone(),
+            published_on: a.published_on,
+            reference: a.reference.clone(),
+            recorded_by: a.recorded_by.clone(),
+            recorded_at: a.recorded_at,
+        })
         .execute(conn)
         .await
         .map(|_| ())
 }
 
-pub async fn insert_referral(conn: &mut AsyncPgConnection, referral: &Referral) -> QueryResult<()> {
+pub async fn insert_referral(conn: &mut AsyncPgConnection, r: &Referral) -> QueryResult<()> {
     diesel::insert_into(recruitment_referrals::table)
-        .values(referral)
+        .values(ReferralRow {
+            id: r.id,
+            application_id: r.application_id.0,
+            vacancy_id: r.vacancy_id.0,
+            source: enum_text(&r.source),
+            job_seeker_ref: r.job_seeker_ref.clone(),
+            referred_on: r.referred_on,
+            referred_by: r.referred_by.clone(),
+            outcome: r.outcome.as_ref().map(enum_text),
+            outcome_reason: r.outcome_reason.clone(),
+            meets_requirements: r.meets_requirements,
+            interview_on: r.interview_on,
+            outcome_recorded_by: r.outcome_recorded_by.clone(),
+        })
         .execute(conn)
         .await
         .map(|_| ())
 }
 
-pub async fn insert_job_fair(conn: &mut AsyncPgConnection, attendance: &JobFairAttendance) -> QueryResult<()> {
+pub async fn insert_job_fair(conn: &mut AsyncPgConnection, j: &JobFairAttendance) -> QueryResult<()> {
     diesel::insert_into(job_fair_attendances::table)
-        .values(attendance)
+        .values(JobFairRow {
+            id: j.id,
+            application_id: j.application_id.0,
+            vacancy_id: j.vacancy_id.0,
+            week_no: int(j.week_no),
+            session_on: j.session_on,
+            centre: j.centre.clone(),
+            attended: j.attended,
+            recorded_by: j.recorded_by.clone(),
+        })
         .execute(conn)
         .await
         .map(|_| ())
-}
-
-/// The employer's account of how a referral ended.
-#[derive(Debug, Clone)]
-pub struct OutcomeUpdate<'a> {
-    pub outcome: &'a str,
-    pub reason: Option<&'a str>,
-    pub meets_requirements: Option<bool>,
-    pub interview_on: Option<NaiveDate>,
-    pub recorded_by: &'a str,
 }
 
 /// Records the outcome of one referral of this application; `NotFound` otherwise.
@@ -162,9 +266,10 @@ pub async fn record_outcome(
     conn: &mut AsyncPgConnection,
     application: ApplicationId,
     referral: Uuid,
-    update: &OutcomeUpdate<'_>,
+    outcome: &ReferralOutcome,
+    recorded_by: &str,
 ) -> QueryResult<Referral> {
-    diesel::update(
+    let row: ReferralRow = diesel::update(
         recruitment_referrals::table.filter(
             recruitment_referrals::id
                 .eq(referral)
@@ -172,112 +277,120 @@ pub async fn record_outcome(
         ),
     )
     .set((
-        recruitment_referrals::outcome.eq(update.outcome),
-        recruitment_referrals::outcome_reason.eq(update.reason),
-        recruitment_referrals::meets_requirements.eq(update.meets_requirements),
-        recruitment_referrals::interview_on.eq(update.interview_on),
-        recruitment_referrals::outcome_recorded_by.eq(update.recorded_by),
+        recruitment_referrals::outcome.eq(enum_text(&outcome.outcome)),
+        recruitment_referrals::outcome_reason.eq(outcome.reason.as_deref()),
+        recruitment_referrals::meets_requirements.eq(outcome.meets_requirements),
+        recruitment_referrals::interview_on.eq(outcome.interview_on),
+        recruitment_referrals::outcome_recorded_by.eq(recorded_by),
     ))
-    .returning(Referral::as_returning())
+    .returning(ReferralRow::as_returning())
     .get_result(conn)
-    .await
-}
-
-/// Everything recorded in an application's local recruitment.
-#[derive(Debug, Clone, Default)]
-pub struct RecruitmentRecords {
-    pub adverts: Vec<Advert>,
-    pub referrals: Vec<Referral>,
-    pub job_fairs: Vec<JobFairAttendance>,
+    .await?;
+    row.try_into()
 }
 
 pub async fn recruitment_of(
     conn: &mut AsyncPgConnection,
     application: ApplicationId,
 ) -> QueryResult<RecruitmentRecords> {
-    let adverts = recruitment_adverts::table
+    let adverts: Vec<AdvertRow> = recruitment_adverts::table
         .filter(recruitment_adverts::application_id.eq(application.0))
         .order(recruitment_adverts::published_on)
-        .select(Advert::as_select())
+        .select(AdvertRow::as_select())
         .load(conn)
         .await?;
-    let referrals = recruitment_referrals::table
+    let referrals: Vec<ReferralRow> = recruitment_referrals::table
         .filter(recruitment_referrals::application_id.eq(application.0))
         .order((
             recruitment_referrals::referred_on,
             recruitment_referrals::job_seeker_ref,
         ))
-        .select(Referral::as_select())
+        .select(ReferralRow::as_select())
         .load(conn)
         .await?;
-    let job_fairs = job_fair_attendances::table
+    let job_fairs: Vec<JobFairRow> = job_fair_attendances::table
         .filter(job_fair_attendances::application_id.eq(application.0))
         .order((job_fair_attendances::week_no, job_fair_attendances::session_on))
-        .select(JobFairAttendance::as_select())
+        .select(JobFairRow::as_select())
         .load(conn)
         .await?;
     Ok(RecruitmentRecords {
-        adverts,
-        referrals,
-        job_fairs,
+        adverts: adverts.into_iter().map(Into::into).collect(),
+        referrals: referrals
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<QueryResult<_>>()?,
+        job_fairs: job_fairs.into_iter().map(Into::into).collect(),
     })
 }
 
 // ---- headcount returns ----
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = headcount_returns)]
-pub struct HeadcountReturn {
-    pub id: Uuid,
-    pub employer_id: Uuid,
-    pub as_of: NaiveDate,
-    pub full_time_locals: i32,
-    pub full_time_locals_per_post: Value,
-    pub imported_workers: i32,
-    pub imported_per_post: Value,
-    pub evidence_ref: String,
-    pub filed_by: String,
-    pub created_at: DateTime<Utc>,
+struct HeadcountReturnRow {
+    id: Uuid,
+    employer_id: Uuid,
+    as_of: NaiveDate,
+    full_time_locals: i32,
+    full_time_locals_per_post: Value,
+    imported_workers: i32,
+    imported_per_post: Value,
+    evidence_ref: String,
+    filed_by: String,
+    created_at: DateTime<Utc>,
 }
 
-impl HeadcountReturn {
-    /// Full-time locals in a post, as declared (0 when the return does not break it out).
-    pub fn locals_in(&self, post: &str) -> u32 {
-        count_in(&self.full_time_locals_per_post, post)
-    }
+impl TryFrom<HeadcountReturnRow> for HeadcountReturn {
+    type Error = diesel::result::Error;
 
-    /// Imported workers in a post, as declared (0 when the return does not break it out).
-    pub fn imported_in(&self, post: &str) -> u32 {
-        count_in(&self.imported_per_post, post)
+    fn try_from(r: HeadcountReturnRow) -> QueryResult<Self> {
+        Ok(Self {
+            id: r.id,
+            employer_id: EmployerId(r.employer_id),
+            as_of: r.as_of,
+            full_time_locals: unsigned(r.full_time_locals),
+            full_time_locals_per_post: from_json(r.full_time_locals_per_post)?,
+            imported_workers: unsigned(r.imported_workers),
+            imported_per_post: from_json(r.imported_per_post)?,
+            evidence_ref: r.evidence_ref,
+            filed_by: r.filed_by,
+            created_at: r.created_at,
+        })
     }
-}
-
-fn count_in(per_post: &Value, post: &str) -> u32 {
-    per_post
-        .get(post)
-        .and_then(Value::as_u64)
-        .and_then(|n| u32::try_from(n).ok())
-        .unwrap_or(0)
 }
 
 pub async fn insert_headcount_return(conn: &mut AsyncPgConnection, r: &HeadcountReturn) -> QueryResult<()> {
     diesel::insert_into(headcount_returns::table)
-        .values(r)
+        .values(HeadcountReturnRow {
+            id: r.id,
+            employer_id: r.employer_id.0,
+            as_of: r.as_of,
+            full_time_locals: int(r.full_time_locals),
+            full_time_locals_per_post: to_json(&r.full_time_locals_per_post)?,
+            imported_workers: int(r.imported_workers),
+            imported_per_post: to_json(&r.imported_per_post)?,
+            evidence_ref: r.evidence_ref.clone(),
+            filed_by: r.filed_by.clone(),
+            created_at: r.created_at,
+        })
         .execute(conn)
         .await
         .map(|_| ())
 }
 
+/// The employer's returns, newest first.
 pub async fn headcount_returns_of(
     conn: &mut AsyncPgConnection,
     employer: EmployerId,
 ) -> QueryResult<Vec<HeadcountReturn>> {
-    headcount_returns::table
+    let rows: Vec<HeadcountReturnRow> = headcount_returns::table
         .filter(headcount_returns::employer_id.eq(employer.0))
         .order((headcount_returns::as_of.desc(), headcount_returns::created_at.desc()))
-        .select(HeadcountReturn::as_select())
+        .select(HeadcountReturnRow::as_select())
         .load(conn)
-        .await
+        .await?;
+    rows.into_iter().map(TryInto::try_into).collect()
 }
 
 /// The latest return as of `on` (the last filed for the latest date).
@@ -286,73 +399,138 @@ pub async fn latest_headcount_return(
     employer: EmployerId,
     on: NaiveDate,
 ) -> QueryResult<Option<HeadcountReturn>> {
-    headcount_returns::table
+    let row: Option<HeadcountReturnRow> = headcount_returns::table
         .filter(
             headcount_returns::employer_id
                 .eq(employer.0)
                 .and(headcount_returns::as_of.le(on)),
         )
         .order((headcount_returns::as_of.desc(), headcount_returns::created_at.desc()))
-        .select(HeadcountReturn::as_select())
+        .select(HeadcountReturnRow::as_select())
         .first(conn)
         .await
-        .optional()
+        .optional()?;
+    row.map(TryInto::try_into).transpose()
 }
 
 // ---- sanctions ----
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = sanctions)]
-pub struct Sanction {
-    pub id: Uuid,
-    pub employer_id: Uuid,
-    pub bar_from: NaiveDate,
-    pub bar_until: NaiveDate,
-    pub reason: String,
-    pub imposed_by: String,
-    pub created_at: DateTime<Utc>,
+struct SanctionRow {
+    id: Uuid,
+    employer_id: Uuid,
+    bar_from: NaiveDate,
+    bar_until: NaiveDate,
+    reason: String,
+    imposed_by: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<SanctionRow> for Sanction {
+    fn from(r: SanctionRow) -> Self {
+        Self {
+            id: r.id,
+            employer_id: EmployerId(r.employer_id),
+            bar_from: r.bar_from,
+            bar_until: r.bar_until,
+            reason: r.reason,
+            imposed_by: r.imposed_by,
+            created_at: r.created_at,
+        }
+    }
 }
 
 pub async fn insert_sanction(conn: &mut AsyncPgConnection, s: &Sanction) -> QueryResult<()> {
     diesel::insert_into(sanctions::table)
-        .values(s)
+        .values(SanctionRow {
+            id: s.id,
+            employer_id: s.employer_id.0,
+            bar_from: s.bar_from,
+            bar_until: s.bar_until,
+            reason: s.reason.clone(),
+            imposed_by: s.imposed_by.clone(),
+            created_at: s.created_at,
+        })
         .execute(conn)
         .await
         .map(|_| ())
 }
 
 pub async fn sanctions_of(conn: &mut AsyncPgConnection, employer: EmployerId) -> QueryResult<Vec<Sanction>> {
-    sanctions::table
+    let rows: Vec<SanctionRow> = sanctions::table
         .filter(sanctions::employer_id.eq(employer.0))
         .order(sanctions::bar_from)
-        .select(Sanction::as_select())
+        .select(SanctionRow::as_select())
         .load(conn)
-        .await
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
 }
 
 // ---- decision records ----
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = decision_records)]
-pub struct DecisionRecord {
-    pub id: Uuid,
-    pub application_id: Uuid,
-    pub kind: String,
-    pub evaluated_on: NaiveDate,
-    pub evaluated_by: String,
-    pub outcome: Option<String>,
-    pub reason_codes: Vec<Option<String>>,
-    pub places: Value,
-    pub results: Value,
-    pub recommended_by: Option<String>,
-    pub decided_by: Option<String>,
-    pub note: Option<String>,
-    pub created_at: DateTime<Utc>,
+struct DecisionRecordRow {
+    id: Uuid,
+    application_id: Uuid,
+    kind: String,
+    evaluated_on: NaiveDate,
+    evaluated_by: String,
+    outcome: Option<String>,
+    reason_codes: Vec<Option<String>>,
+    places: Value,
+    results: Value,
+    recommended_by: Option<String>,
+    decided_by: Option<String>,
+    note: Option<String>,
+    created_at: DateTime<Utc>,
 }
 
-pub async fn insert_decision_record(conn: &mut AsyncPgConnection, record: &DecisionRecord) -> QueryResult<()> {
+impl TryFrom<DecisionRecordRow> for DecisionRecord {
+    type Error = diesel::result::Error;
+
+    fn try_from(r: DecisionRecordRow) -> QueryResult<Self> {
+        Ok(Self {
+            id: r.id,
+            application_id: ApplicationId(r.application_id),
+            kind: parse_enum(&r.kind)?,
+            evaluated_on: r.evaluated_on,
+            evaluated_by: r.evaluated_by,
+            outcome: r.outcome.as_deref().map(parse_enum).transpose()?,
+            reason_codes: r
+                .reason_codes
+                .iter()
+                .flatten()
+                .map(|c| parse_enum(c))
+                .collect::<QueryResult<_>>()?,
+            places: from_json(r.places)?,
+            results: from_json(r.results)?,
+            recommended_by: r.recommended_by,
+            decided_by: r.decided_by,
+            note: r.note,
+            created_at: r.created_at,
+        })
+    }
+}
+
+pub async fn insert_decision_record(conn: &mut AsyncPgConnection, r: &DecisionRecord) -> QueryResult<()> {
     diesel::insert_into(decision_records::table)
-        .values(record)
+        .values(DecisionRecordRow {
+            id: r.id,
+            application_id: r.application_id.0,
+            kind: enum_text(&r.kind),
+            evaluated_on: r.evaluated_on,
+            evaluated_by: r.evaluated_by.clone(),
+            outcome: r.outcome.as_ref().map(enum_text),
+            reason_codes: r.reason_codes.iter().map(|c| Some(enum_text(c))).collect(),
+            places: to_json(&r.places)?,
+            results: to_json(&r.results)?,
+            recommended_by: r.recommended_by.clone(),
+            decided_by: r.decided_by.clone(),
+            note: r.note.clone(),
+            created_at: r.created_at,
+        })
         .execute(conn)
         .await
         .map(|_| ())
@@ -363,10 +541,11 @@ pub async fn decision_records_of(
     conn: &mut AsyncPgConnection,
     application: ApplicationId,
 ) -> QueryResult<Vec<DecisionRecord>> {
-    decision_records::table
+    let rows: Vec<DecisionRecordRow> = decision_records::table
         .filter(decision_records::application_id.eq(application.0))
         .order(decision_records::created_at)
-        .select(DecisionRecord::as_select())
+        .select(DecisionRecordRow::as_select())
         .load(conn)
-        .await
+        .await?;
+    rows.into_iter().map(TryInto::try_into).collect()
 }

@@ -76,6 +76,23 @@ pub async fn get(conn: &mut AsyncPgConnection, id: EmployerId, scope: Option<Emp
         .map(Employer::from)
 }
 
+/// Locks the employer for the rest of the transaction (`FOR NO KEY UPDATE`: rows referring to it can
+/// still be inserted). Rules that read across the employer's cases run under this lock, so two
+/// requests cannot both pass a rule that only one of them may (docs/architecture.md, "Locks").
+pub async fn lock(conn: &mut AsyncPgConnection, id: EmployerId, scope: Option<EmployerId>) -> QueryResult<()> {
+    // An employer user may touch only its own record: another's is simply not found.
+    if scope.is_some_and(|own| own != id) {
+        return Err(diesel::result::Error::NotFound);
+    }
+    employers::table
+        .find(id.0)
+        .select(employers::id)
+        .for_no_key_update()
+        .first::<Uuid>(conn)
+        .await
+        .map(|_| ())
+}
+
 pub async fn exists(conn: &mut AsyncPgConnection, id: EmployerId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(employers::table.filter(employers::id.eq(id.0))))
         .get_result(conn)

@@ -4,23 +4,35 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::schema::job_categories;
+use crate::domain::reference::JobCategory;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = job_categories)]
-pub struct JobCategoryRow {
-    pub code: String,
-    pub ordinal: i16,
-    pub name_en: String,
-    pub name_zh: String,
-    pub aliases: Vec<Option<String>>,
+struct JobCategoryRow {
+    code: String,
+    ordinal: i16,
+    name_en: String,
+    name_zh: String,
+    aliases: Vec<Option<String>>,
 }
 
-pub async fn list(conn: &mut AsyncPgConnection) -> QueryResult<Vec<JobCategoryRow>> {
-    job_categories::table
+/// The categories in their published order.
+pub async fn list(conn: &mut AsyncPgConnection) -> QueryResult<Vec<JobCategory>> {
+    let rows: Vec<JobCategoryRow> = job_categories::table
         .select(JobCategoryRow::as_select())
         .order(job_categories::ordinal)
         .load(conn)
-        .await
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| JobCategory {
+            code: r.code,
+            ordinal: r.ordinal,
+            name_en: r.name_en,
+            name_zh: r.name_zh,
+            aliases: r.aliases.into_iter().flatten().collect(),
+        })
+        .collect())
 }
 
 /// Which of `codes` are designated categories.

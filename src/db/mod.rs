@@ -1,8 +1,9 @@
 //! Storage: the only module that uses diesel.
 //!
 //! Query functions take `&mut AsyncPgConnection` and return domain types, so the caller decides the
-//! transaction (a change and its audit event always share one). Migrations run on a blocking
-//! connection before the server starts; requests use the async pool.
+//! transaction (a change and its audit event always share one). Row types are private to their module:
+//! nothing outside `db` sees a column. Migrations run on a blocking connection before the server starts;
+//! requests use the async pool.
 
 pub mod applications;
 pub mod audit;
@@ -26,6 +27,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::PoolSettings;
 
+pub use diesel::result::Error as StorageError;
 pub use diesel_async::AsyncPgConnection as Conn;
 
 pub type DbPool = Pool<AsyncPgConnection>;
@@ -105,4 +107,75 @@ pub async fn schema_is_current(conn: &mut AsyncPgConnection, expected_version: &
             .get_result(conn)
             .await?;
     Ok(row.current)
+}
+
+/// Serialises writers of a shared record that has no row of its own to lock (e.g. the publication of
+/// wage tables), until the transaction ends.
+pub async fn lock_named(conn: &mut Conn, name: &str) -> diesel::QueryResult<()> {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Runs `body` in one transaction: committed when it returns `Ok`, rolled back otherwise (also when the
+/// future is dropped halfway: the connection then counts as broken and the pool discards it).
+///
+/// diesel-async's own `transaction` requires a `Send` future; the units of work run on actix's
+/// single-threaded workers, so this one does not, and their steps can be plain async closures.
+pub async fn in_transaction<T, E>(conn: &mut Conn, body: impl AsyncFnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel_async::TransactionManager;
+    type Manager = <Conn as AsyncConnection>::TransactionManager;
+
+    Manager::begin_transaction(conn).await?;
+    match body(conn).await {
+        Ok(value) => {
+            Manager::commit_transaction(conn).await?;
+            Ok(value)
+        }
+        Err(error) => match Manager::rollback_transaction(conn).await {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
+/// Counts and whole Hong Kong dollars are `u32` in the domain and `integer` in the database, whose CHECK
+/// constraints keep them non-negative.
+pub(crate) fn int(value: u32) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+pub(crate) fn unsigned(value: i32) -> u32 {
+    value.unsigned_abs()
+}
+
+/// States and kinds are stored as their wire names (their serde names, e.g. `VISA_APPLIED`); CHECK
+/// constraints list the allowed names.
+pub(crate) fn enum_text<T: serde::Serialize>(value: &T) -> String {
+    // Every stored enum serializes to its name; anything else would fail the column's CHECK.
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
+pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(name: &str) -> diesel::QueryResult<T> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned()))
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+}
+
+/// A JSON column read back into its domain type.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> diesel::QueryResult<T> {
+    serde_json::from_value(value).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+}
+
+/// A domain value stored in a JSON column.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> diesel::QueryResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
 }

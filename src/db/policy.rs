@@ -7,71 +7,91 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::schema::policy_values;
-use crate::domain::policy::{PolicySet, PolicyValue};
+use super::{enum_text, parse_enum};
+use crate::domain::policy::{NewPolicyValue, PolicyRecord, PolicySet, PolicyValue};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = policy_values)]
-pub struct PolicyRow {
-    pub id: Uuid,
-    pub version: i64,
-    pub key: String,
-    pub scope: Option<String>,
-    pub value: Value,
-    pub effective_from: NaiveDate,
-    pub effective_to: Option<NaiveDate>,
-    pub confidence: String,
-    pub source_note: String,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
+struct PolicyRow {
+    id: Uuid,
+    version: i64,
+    key: String,
+    scope: Option<String>,
+    value: Value,
+    effective_from: NaiveDate,
+    effective_to: Option<NaiveDate>,
+    confidence: String,
+    source_note: String,
+    created_by: String,
+    created_at: DateTime<Utc>,
 }
 
-impl From<&PolicyRow> for PolicyValue {
-    fn from(row: &PolicyRow) -> Self {
-        Self {
-            id: row.id,
-            key: row.key.clone(),
-            scope: row.scope.clone(),
-            value: row.value.clone(),
-            effective_from: row.effective_from,
-            effective_to: row.effective_to,
-            source_note: row.source_note.clone(),
-            version: row.version,
-        }
+impl TryFrom<PolicyRow> for PolicyRecord {
+    type Error = diesel::result::Error;
+
+    fn try_from(row: PolicyRow) -> QueryResult<Self> {
+        Ok(Self {
+            value: PolicyValue {
+                id: row.id,
+                key: row.key,
+                scope: row.scope,
+                value: row.value,
+                effective_from: row.effective_from,
+                effective_to: row.effective_to,
+                source_note: row.source_note,
+                version: row.version,
+            },
+            confidence: parse_enum(&row.confidence)?,
+            created_by: row.created_by,
+            created_at: row.created_at,
+        })
     }
 }
 
-#[derive(Debug, Clone, Insertable)]
+#[derive(Insertable)]
 #[diesel(table_name = policy_values)]
-pub struct NewPolicyRow<'a> {
-    pub id: Uuid,
-    pub key: &'a str,
-    pub scope: Option<&'a str>,
-    pub value: &'a Value,
-    pub effective_from: NaiveDate,
-    pub effective_to: Option<NaiveDate>,
-    pub confidence: &'a str,
-    pub source_note: &'a str,
-    pub created_by: &'a str,
+struct NewPolicyRow<'a> {
+    id: Uuid,
+    key: &'a str,
+    scope: Option<&'a str>,
+    value: &'a Value,
+    effective_from: NaiveDate,
+    effective_to: Option<NaiveDate>,
+    confidence: String,
+    source_note: &'a str,
+    created_by: &'a str,
 }
 
-/// Every version of every key (a few dozen rows).
-pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<PolicyRow>> {
-    policy_values::table
+/// Every version of every key (a few dozen rows), in publication order.
+pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<PolicyRecord>> {
+    let rows: Vec<PolicyRow> = policy_values::table
         .order(policy_values::version)
         .select(PolicyRow::as_select())
         .load(conn)
-        .await
+        .await?;
+    rows.into_iter().map(TryInto::try_into).collect()
 }
 
 /// The whole policy, ready to resolve.
 pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<PolicySet> {
-    Ok(PolicySet::new(all(conn).await?.iter().map(PolicyValue::from).collect()))
+    Ok(PolicySet::new(all(conn).await?.into_iter().map(|r| r.value).collect()))
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, row: &NewPolicyRow<'_>) -> QueryResult<PolicyRow> {
+pub async fn insert(conn: &mut AsyncPgConnection, new: &NewPolicyValue, created_by: &str) -> QueryResult<PolicyRecord> {
     diesel::insert_into(policy_values::table)
-        .values(row)
+        .values(NewPolicyRow {
+            id: Uuid::new_v4(),
+            key: &new.key,
+            scope: new.scope.as_deref(),
+            value: &new.value,
+            effective_from: new.effective_from,
+            effective_to: new.effective_to,
+            confidence: enum_text(&new.confidence),
+            source_note: &new.source_note,
+            created_by,
+        })
         .returning(PolicyRow::as_returning())
         .get_result(conn)
-        .await
+        .await?
+        .try_into()
 }

@@ -5,46 +5,48 @@ use chrono::NaiveDate;
 use diesel::sql_types::{BigInt, Date, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
-pub struct Totals {
+use crate::domain::stats::{Breakdown, InProcessing, Statistics, Totals};
+
+#[derive(diesel::QueryableByName)]
+struct TotalsRow {
     #[diesel(sql_type = BigInt)]
-    pub applications: i64,
+    applications: i64,
     #[diesel(sql_type = BigInt)]
-    pub workers: i64,
+    workers: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
-pub struct InProcessing {
+#[derive(diesel::QueryableByName)]
+struct InProcessingRow {
     #[diesel(sql_type = BigInt)]
-    pub applications: i64,
+    applications: i64,
     #[diesel(sql_type = BigInt)]
-    pub recruitment_started: i64,
+    recruitment_started: i64,
     #[diesel(sql_type = BigInt)]
-    pub recruitment_completed: i64,
+    recruitment_completed: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
-pub struct Breakdown {
+#[derive(diesel::QueryableByName)]
+struct BreakdownRow {
     #[diesel(sql_type = Text)]
-    pub key: String,
+    key: String,
     #[diesel(sql_type = BigInt)]
-    pub applications: i64,
+    applications: i64,
     #[diesel(sql_type = BigInt)]
-    pub workers_requested: i64,
+    workers_requested: i64,
     #[diesel(sql_type = BigInt)]
-    pub workers_approved: i64,
+    workers_approved: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
-pub struct Count {
+#[derive(diesel::QueryableByName)]
+struct CountRow {
     #[diesel(sql_type = Text)]
-    pub key: String,
+    key: String,
     #[diesel(sql_type = BigInt)]
-    pub count: i64,
+    count: i64,
 }
 
 /// Applications submitted in the period, and the workers they asked for.
-pub async fn received(conn: &mut AsyncPgConnection, from: NaiveDate, to: NaiveDate) -> diesel::QueryResult<Totals> {
+async fn received(conn: &mut AsyncPgConnection, from: NaiveDate, to: NaiveDate) -> diesel::QueryResult<TotalsRow> {
     diesel::sql_query(
         "SELECT count(DISTINCT a.id) AS applications, coalesce(sum(v.workers_requested), 0)::bigint AS workers \
            FROM applications a JOIN vacancies v ON v.application_id = a.id \
@@ -57,7 +59,7 @@ pub async fn received(conn: &mut AsyncPgConnection, from: NaiveDate, to: NaiveDa
 }
 
 /// Applications approved (fully or partly) in the period, and the places granted.
-pub async fn approved(conn: &mut AsyncPgConnection, from: NaiveDate, to: NaiveDate) -> diesel::QueryResult<Totals> {
+async fn approved(conn: &mut AsyncPgConnection, from: NaiveDate, to: NaiveDate) -> diesel::QueryResult<TotalsRow> {
     diesel::sql_query(
         "SELECT count(DISTINCT a.id) AS applications, coalesce(sum(v.places_approved), 0)::bigint AS workers \
            FROM applications a JOIN vacancies v ON v.application_id = a.id \
@@ -71,7 +73,7 @@ pub async fn approved(conn: &mut AsyncPgConnection, from: NaiveDate, to: NaiveDa
 
 /// Applications submitted by the end of the period and neither decided nor closed by then; of them,
 /// how many had started (screened in) and completed local recruitment by then.
-pub async fn in_processing(conn: &mut AsyncPgConnection, to: NaiveDate) -> diesel::QueryResult<InProcessing> {
+async fn in_processing(conn: &mut AsyncPgConnection, to: NaiveDate) -> diesel::QueryResult<InProcessingRow> {
     diesel::sql_query(
         "SELECT count(*) AS applications, \
                 count(*) FILTER (WHERE screened_in_on <= $1) AS recruitment_started, \
@@ -87,11 +89,11 @@ pub async fn in_processing(conn: &mut AsyncPgConnection, to: NaiveDate) -> diese
 }
 
 /// Refusals decided in the period, counted by reason code.
-pub async fn refusals_by_reason(
+async fn refusals_by_reason(
     conn: &mut AsyncPgConnection,
     from: NaiveDate,
     to: NaiveDate,
-) -> diesel::QueryResult<Vec<Count>> {
+) -> diesel::QueryResult<Vec<CountRow>> {
     diesel::sql_query(
         "SELECT reason AS key, count(*) AS count \
            FROM decision_records d, unnest(d.reason_codes) AS reason \
@@ -111,7 +113,7 @@ async fn breakdown(
     key: &'static str,
     from: NaiveDate,
     to: NaiveDate,
-) -> diesel::QueryResult<Vec<Breakdown>> {
+) -> diesel::QueryResult<Vec<BreakdownRow>> {
     // `key` is one of two constants below, never input.
     diesel::sql_query(format!(
         "SELECT {key} AS key, \
@@ -128,18 +130,69 @@ async fn breakdown(
     .await
 }
 
-pub async fn by_post(
+async fn by_post(
     conn: &mut AsyncPgConnection,
     from: NaiveDate,
     to: NaiveDate,
-) -> diesel::QueryResult<Vec<Breakdown>> {
+) -> diesel::QueryResult<Vec<BreakdownRow>> {
     breakdown(conn, "coalesce(v.post_code, v.post_title)", from, to).await
 }
 
-pub async fn by_designated_category(
+async fn by_designated_category(
     conn: &mut AsyncPgConnection,
     from: NaiveDate,
     to: NaiveDate,
-) -> diesel::QueryResult<Vec<Breakdown>> {
+) -> diesel::QueryResult<Vec<BreakdownRow>> {
     breakdown(conn, "coalesce(v.designated_category_code, 'NONE')", from, to).await
+}
+
+impl From<TotalsRow> for Totals {
+    fn from(r: TotalsRow) -> Self {
+        Self {
+            applications: r.applications,
+            workers: r.workers,
+        }
+    }
+}
+
+impl From<BreakdownRow> for Breakdown {
+    fn from(r: BreakdownRow) -> Self {
+        Self {
+            key: r.key,
+            applications: r.applications,
+            workers_requested: r.workers_requested,
+            workers_approved: r.workers_approved,
+        }
+    }
+}
+
+/// Every figure for the period from `from` to `to` (both included).
+pub async fn statistics(
+    conn: &mut AsyncPgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> diesel::QueryResult<Statistics> {
+    let processing = in_processing(conn, to).await?;
+    Ok(Statistics {
+        from,
+        to,
+        received: received(conn, from, to).await?.into(),
+        approved: approved(conn, from, to).await?.into(),
+        in_processing: InProcessing {
+            applications: processing.applications,
+            recruitment_started: processing.recruitment_started,
+            recruitment_completed: processing.recruitment_completed,
+        },
+        refusals_by_reason: refusals_by_reason(conn, from, to)
+            .await?
+            .into_iter()
+            .map(|c| (c.key, c.count))
+            .collect(),
+        by_post: by_post(conn, from, to).await?.into_iter().map(Into::into).collect(),
+        by_designated_category: by_designated_category(conn, from, to)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    })
 }

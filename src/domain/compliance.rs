@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::rules::{contract, ratio::RATIO};
-use super::worker::{BriefingStanding, PlaceState, WageFlag, briefing_standing, month_end, month_start, wage_due_on};
+use super::worker::{
+    BriefingStanding, PlaceRecord, PlaceState, WageFlag, briefing_standing, month_end, month_start, wage_due_on,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -73,6 +75,48 @@ pub struct PlaceFacts {
     pub state: PlaceState,
     pub aip_deadline: NaiveDate,
     pub worker: Option<WorkerFacts>,
+}
+
+impl PlaceFacts {
+    /// The facts of a place as recorded, with its state on `today`.
+    pub fn of(record: &PlaceRecord, today: NaiveDate) -> Self {
+        Self {
+            place_id: record.place.id,
+            application_id: record.place.application_id.0,
+            state: record.state(today),
+            aip_deadline: record.place.aip_deadline,
+            worker: record.worker.as_ref().map(|w| WorkerFacts {
+                worker_id: w.worker.id,
+                contract: w.contract.as_ref().map(|c| ContractFacts {
+                    starts_on: c.starts_on,
+                    ends_on: c.ends_on,
+                    levy_amount_hkd: c.levy_amount_hkd,
+                }),
+                visa_issued_on: w.worker.visa_issued_on,
+                levy_paid: w.levy.is_some(),
+                arrived_on: w.worker.arrived_on,
+                briefing_due_on: w.worker.briefing_due_on,
+                briefing_attended_on: w.briefing_attended_on(),
+                separated_on: w.worker.separated_on,
+                wage_payments: w.wage_payments.iter().map(|p| (p.month, p.flags.clone())).collect(),
+            }),
+        }
+    }
+}
+
+/// Everything owed on these places today, soonest due first (those without a date last).
+pub fn obligations(records: &[PlaceRecord], wage_due_days: u32, today: NaiveDate) -> Vec<Obligation> {
+    let mut owed: Vec<Obligation> = records
+        .iter()
+        .flat_map(|r| place_obligations(&PlaceFacts::of(r, today), wage_due_days, today))
+        .collect();
+    sort_soonest_due_first(&mut owed);
+    owed
+}
+
+/// Obligations in due-date order, those without a date last.
+pub fn sort_soonest_due_first(owed: &mut [Obligation]) {
+    owed.sort_by_key(|o| (o.due_on.is_none(), o.due_on, o.kind));
 }
 
 /// Everything owed on one place today.

@@ -240,6 +240,33 @@ impl ApplicationAction {
         }
     }
 
+    /// The actions people ask for (`POST /actions/{action}`); the rest the service takes itself
+    /// (timers, and the partial approval an approval turns into).
+    pub const REQUESTABLE: [ApplicationAction; 16] = [
+        Self::Submit,
+        Self::RequestInfo,
+        Self::Respond,
+        Self::StartScreening,
+        Self::ScreenIn,
+        Self::ScreenOut,
+        Self::CompleteRecruitment,
+        Self::StartAssessment,
+        Self::Recommend,
+        Self::StartConsultation,
+        Self::CloseConsultation,
+        Self::Approve,
+        Self::Refuse,
+        Self::Revoke,
+        Self::Withdraw,
+        Self::Terminate,
+    ];
+
+    /// Its rules read across the employer's other cases (the six-month bar and sanction bars at
+    /// submission; the ratio's capacity at approval), so it runs under the employer's lock.
+    pub fn reads_across_employer(self) -> bool {
+        matches!(self, Self::Submit | Self::Approve | Self::ApprovePartially)
+    }
+
     /// The only role allowed to take this action (separation of duties: each action has one owner).
     pub fn permitted_role(self) -> Role {
         match self {
@@ -332,6 +359,37 @@ pub fn transition(
         _ => None,
     };
     to.ok_or(TransitionError::NotAllowedFromStatus { from, action })
+}
+
+/// Why an action the lifecycle allows cannot be taken on this case yet, or by this officer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum GuardError {
+    /// R-LAB-1: the Labour Advisory Board is consulted on a recommendation, and a decision follows one.
+    #[error("{}", match .0 {
+        ApplicationAction::StartConsultation => "A recommendation must be recorded before the Labour Advisory Board is consulted.",
+        _ => "There is no recommendation to decide on.",
+    })]
+    RecommendationMissing(ApplicationAction),
+    /// Separation of duties: the officer who recommended a case may not decide it.
+    #[error("You recommended this application; another approver must decide it (separation of duties).")]
+    RecommenderMayNotDecide,
+}
+
+impl GuardError {
+    pub const RECOMMENDATION_RULE: &'static str = "R-LAB-1";
+}
+
+/// What the case must have, and who may not act, beyond what [`transition`] allows: consultation and
+/// decision need a recommendation (R-LAB-1), and the recommender may not decide (separation of duties).
+pub fn guard(action: ApplicationAction, recommended_by: Option<&str>, actor_sub: &str) -> Result<(), GuardError> {
+    use ApplicationAction as A;
+    match (action, recommended_by) {
+        (A::StartConsultation | A::Approve | A::Refuse, None) => Err(GuardError::RecommendationMissing(action)),
+        (A::Approve | A::Refuse, Some(recommender)) if recommender == actor_sub => {
+            Err(GuardError::RecommenderMayNotDecide)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The actions `role` may take on a case in status `from` right now, for clients to offer.

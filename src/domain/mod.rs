@@ -5,18 +5,22 @@
 //! database.
 
 pub mod application;
+pub mod audit;
 pub mod audit_chain;
+pub mod casework;
 pub mod compliance;
 pub mod employer;
 pub mod ids;
 pub mod lifecycle;
 pub mod policy;
+pub mod reference;
 pub mod role;
 pub mod rules;
+pub mod stats;
 pub mod worker;
 
 pub use application::{NewApplication, Vacancy};
 pub use employer::NewEmployer;
 pub use ids::{ApplicationId, EmployerId, VacancyId};
 pub use lifecycle::{ApplicationAction, ApplicationStatus, TransitionError, transition};
-pub use role::Role;
+pub use role::{Role, Viewer};

@@ -6,7 +6,7 @@
 //! asked scope beats an unscoped one; among equals the latest `effective_from` wins, then the latest
 //! version (rows are never edited: a correction is a new row).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -29,6 +29,45 @@ impl PolicyValue {
     pub fn in_force_on(&self, on: NaiveDate) -> bool {
         self.effective_from <= on && self.effective_to.is_none_or(|to| on < to)
     }
+}
+
+/// How sure the scheme's sources are of a value (domain.md's tags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Published by the Labour Department or the Government.
+    Firm,
+    /// Reported consistently but not seen in official text.
+    Likely,
+    /// Our proposed default.
+    Assumption,
+}
+
+impl Confidence {
+    pub const ALL: [Confidence; 3] = [Self::Firm, Self::Likely, Self::Assumption];
+}
+
+
+/// A stored policy value with who published it and how sure its source is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyRecord {
+    #[serde(flatten)]
+    pub value: PolicyValue,
+    pub confidence: Confidence,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new effective-dated value for an existing key, as an administrator publishes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPolicyValue {
+    pub key: String,
+    pub scope: Option<String>,
+    pub value: Value,
+    pub effective_from: NaiveDate,
+    pub effective_to: Option<NaiveDate>,
+    pub confidence: Confidence,
+    pub source_note: String,
 }
 
 /// Which policy value a rule used: stored with every rule result, so auditors see the exact row.
@@ -151,6 +190,7 @@ pub mod keys {
     pub const ERL_MONTHLY_RATE_HKD: &str = "erl_monthly_rate_hkd";
     pub const BRIEFING_DUE_DAYS_AFTER_ARRIVAL: &str = "briefing_due_days_after_arrival";
     pub const WAGE_PAYMENT_DUE_DAYS: &str = "wage_payment_due_days";
+    pub const SANCTION_BAR_MONTHS_OPTIONS: &str = "sanction_bar_months_options";
 }
 
 #[cfg(test)]

@@ -55,6 +55,25 @@ impl Role {
     }
 }
 
+/// Who is reading: the role, and the employer an employer user is confined to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    pub role: Role,
+    pub employer: Option<super::EmployerId>,
+}
+
+impl Viewer {
+    /// The employer whose data this viewer is confined to: `Some` for employer users, `None` for roles
+    /// that see every employer. Reads filter on it, so another employer's record is simply not found.
+    pub fn scope(&self) -> Option<super::EmployerId> {
+        if self.role == Role::Employer {
+            self.employer
+        } else {
+            None
+        }
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -7,8 +7,13 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, Days, Months, NaiveDate};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::rules::RuleResult;
+use super::rules::contract::Accommodation;
+use super::{ApplicationId, EmployerId, VacancyId};
 
 /// Where a place stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -313,6 +318,259 @@ pub fn wage_flags(
 /// Wages for a month are due `due_days` after its last day (Employment Ordinance s.23).
 pub fn wage_due_on(month: NaiveDate, due_days: u32) -> NaiveDate {
     month_end(month) + Days::new(u64::from(due_days))
+}
+
+/// How a worker's employment ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SeparationType {
+    /// The contract ran its term.
+    ContractEnded,
+    Resignation,
+    Dismissal,
+    Abscondment,
+}
+
+impl SeparationType {
+    pub const ALL: [SeparationType; 4] = [Self::ContractEnded, Self::Resignation, Self::Dismissal, Self::Abscondment];
+
+    /// Before the contract's end date: the place is terminated early, and the levy is not refunded.
+    pub fn is_early(self) -> bool {
+        self != Self::ContractEnded
+    }
+}
+
+/// One deduction from a month's wages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deduction {
+    pub kind: DeductionKind,
+    pub amount_hkd: u32,
+}
+
+/// A place approved for a vacancy: one per place granted, with the deadline for its visa application.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Place {
+    pub id: Uuid,
+    pub application_id: ApplicationId,
+    pub vacancy_id: VacancyId,
+    pub employer_id: EmployerId,
+    /// 1 for the vacancy's first place.
+    pub place_no: u32,
+    /// The visa application must be lodged by this date, or the place lapses (R-DEC-2).
+    pub aip_deadline: NaiveDate,
+    /// The policy value (`aip_visa_deadline_months`) the deadline came from.
+    pub aip_deadline_policy_id: Option<Uuid>,
+    /// What was recorded; the state on a given day also follows from the dates ([`PlaceRecord::state`]).
+    pub stored_state: PlaceState,
+    /// False once a sanction forbids replacing the place's worker.
+    pub replacement_allowed: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A worker named to a place. The travel document number itself is never kept
+/// (docs/personal-data.md): only its keyed hash, which is never shown, and its last four characters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Worker {
+    pub id: Uuid,
+    pub place_id: Uuid,
+    pub application_id: ApplicationId,
+    pub employer_id: EmployerId,
+    pub full_name: String,
+    #[serde(skip)]
+    pub travel_document_hmac: String,
+    pub travel_document_last4: String,
+    /// ISO 3166-1 alpha-3.
+    pub nationality: String,
+    pub mainland_resident: bool,
+    pub recruiting_enterprise: Option<String>,
+    pub date_of_birth: NaiveDate,
+    /// R-ELIG-5 and R-ELIG-6 as evaluated when the worker was named.
+    pub checks: Vec<RuleResult>,
+    pub visa_applied_on: Option<NaiveDate>,
+    pub visa_issued_on: Option<NaiveDate>,
+    pub visa_number: Option<String>,
+    pub arrived_on: Option<NaiveDate>,
+    pub arrival_port: Option<String>,
+    pub briefing_due_on: Option<NaiveDate>,
+    pub separated_on: Option<NaiveDate>,
+    pub separation_type: Option<SeparationType>,
+    pub departure_confirmed: Option<bool>,
+    pub named_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The Standard Employment Contract recorded for a worker, with the rules it was checked against and
+/// the levy it sets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contract {
+    pub worker_id: Uuid,
+    pub template_version: String,
+    pub signed_on: NaiveDate,
+    pub post_code: Option<String>,
+    pub monthly_wage_hkd: u32,
+    pub normal_daily_hours: f64,
+    pub overtime_terms: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub contract_months: u32,
+    pub accommodation: Accommodation,
+    pub accommodation_address: Option<String>,
+    pub accommodation_deduction_hkd: u32,
+    pub accommodation_actual_cost_hkd: Option<u32>,
+    pub autopay_account_ref: String,
+    pub levy_rate_hkd: u32,
+    pub levy_amount_hkd: u32,
+    pub checks: Vec<RuleResult>,
+    /// 1 for the first contract recorded; each replacement adds one.
+    pub version: i32,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The Employees Retraining Levy paid for a worker (R-LEVY-1): once, never refunded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevyPayment {
+    pub id: Uuid,
+    pub worker_id: Uuid,
+    pub contract_months: u32,
+    pub rate_hkd: u32,
+    pub amount_hkd: u32,
+    pub paid_on: NaiveDate,
+    pub receipt_ref: String,
+    pub non_refundable: bool,
+    pub recorded_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An employment-rights briefing session and whether the worker attended (R-BRF-1).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BriefingSession {
+    pub id: Uuid,
+    pub worker_id: Uuid,
+    pub session_ref: String,
+    pub session_on: NaiveDate,
+    pub attended: bool,
+    pub paid_leave_confirmed: bool,
+    pub recorded_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One autopay transfer of a month's wages, with what the contract owed for the month and what the
+/// service flagged over the month's transfers so far.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WagePayment {
+    pub id: Uuid,
+    pub worker_id: Uuid,
+    /// First day of the wage month.
+    pub month: NaiveDate,
+    pub gross_hkd: u32,
+    pub deductions: Vec<Deduction>,
+    pub net_hkd: u32,
+    pub autopay_ref: String,
+    pub paid_on: NaiveDate,
+    pub owed_hkd: u32,
+    pub flags: Vec<WageFlag>,
+    pub recorded_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Everything recorded for a named worker.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkerRecord {
+    pub worker: Worker,
+    pub contract: Option<Contract>,
+    pub levy: Option<LevyPayment>,
+    /// Oldest session first.
+    pub briefings: Vec<BriefingSession>,
+    /// Oldest month first; a month's transfers in the order recorded.
+    pub wage_payments: Vec<WagePayment>,
+}
+
+impl WorkerRecord {
+    /// The first briefing the worker attended.
+    pub fn briefing_attended_on(&self) -> Option<NaiveDate> {
+        self.briefings.iter().filter(|b| b.attended).map(|b| b.session_on).min()
+    }
+}
+
+/// A place, its approved post, and its worker when one is named.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlaceRecord {
+    pub place: Place,
+    pub post_title: String,
+    pub post_code: Option<String>,
+    pub designated_category_code: Option<String>,
+    pub worker: Option<WorkerRecord>,
+}
+
+impl PlaceRecord {
+    /// The place's state on `on`: what was recorded, moved on by the dates that have passed by then.
+    pub fn state(&self, on: NaiveDate) -> PlaceState {
+        let contract = self
+            .worker
+            .as_ref()
+            .and_then(|w| w.contract.as_ref())
+            .map(|c| (c.starts_on, c.ends_on));
+        effective_state(self.place.stored_state, self.place.aip_deadline, contract, on)
+    }
+}
+
+/// How an employer's places use ratio capacity on a day, per designated category (`None`: other
+/// posts).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlacesInUse {
+    /// Places approved still waiting for their worker (allocated, visa applied or issued). Lapsed,
+    /// revoked and ended places use nothing.
+    pending: Vec<(Option<String>, u32)>,
+    /// Workers the service has in post (arrived, contract not ended).
+    in_post: Vec<(Option<String>, u32)>,
+}
+
+impl PlacesInUse {
+    pub fn of<'r>(records: impl IntoIterator<Item = &'r PlaceRecord>, on: NaiveDate) -> Self {
+        let mut uses = Self::default();
+        for record in records {
+            let state = record.state(on);
+            let bucket = if state.in_post() {
+                &mut uses.in_post
+            } else if state.is_closed() {
+                continue;
+            } else {
+                &mut uses.pending
+            };
+            let category = &record.designated_category_code;
+            match bucket.iter_mut().find(|(c, _)| c == category) {
+                Some((_, n)) => *n += 1,
+                None => bucket.push((category.clone(), 1)),
+            }
+        }
+        uses
+    }
+
+    fn total(counts: &[(Option<String>, u32)], category: Option<&str>) -> u32 {
+        counts
+            .iter()
+            .filter(|(c, _)| category.is_none() || c.as_deref() == category)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Pending places in a category, or in all when `None`.
+    pub fn pending(&self, category: Option<&str>) -> u32 {
+        Self::total(&self.pending, category)
+    }
+
+    /// Workers in post in a category, or in all when `None`.
+    pub fn in_post(&self, category: Option<&str>) -> u32 {
+        Self::total(&self.in_post, category)
+    }
+
+    /// The categories with workers in post.
+    pub fn categories_in_post(&self) -> impl Iterator<Item = &str> {
+        self.in_post.iter().filter_map(|(c, _)| c.as_deref())
+    }
 }
 
 #[cfg(test)]

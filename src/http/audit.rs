@@ -11,10 +11,10 @@ use validator::Validate;
 
 use super::extract::QueryParams;
 use crate::auth::AuthUser;
-use crate::db::DbPool;
-use crate::db::audit::{self, AuditEvent, AuditFilter};
 use crate::domain::Role;
+use crate::domain::audit::{AuditEvent, AuditFilter};
 use crate::error::{ApiError, Problem};
+use crate::workflow::{DbPool, audit};
 
 /// One audit event with its place in the hash chain.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -144,8 +144,7 @@ pub async fn list_audit_events(
     user.require(&[Role::Auditor])?;
     let query = query.0;
     let limit = i64::from(query.limit.unwrap_or(50));
-    let mut conn = pool.get().await?;
-    let mut events = audit::search(&mut conn, &query.filter(), query.after_seq()?, limit + 1).await?;
+    let mut events = audit::search(&pool, &query.filter(), query.after_seq()?, limit + 1).await?;
     let more = events.len() as i64 > limit;
     events.truncate(limit as usize);
     let next_cursor = if more {
@@ -191,6 +190,15 @@ const CSV_COLUMNS: [&str; 22] = [
 enum ExportFormat {
     NdJson,
     Csv,
+}
+
+impl ExportFormat {
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::NdJson => "application/x-ndjson",
+        }
+    }
 }
 
 fn encode_batch(events: Vec<AuditEvent>, format: ExportFormat, header_row: bool) -> Result<Bytes, ApiError> {
@@ -267,44 +275,42 @@ pub async fn export_audit_events(
     query: QueryParams<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Auditor])?;
-    let query = query.0;
-    let accept = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let format = if accept.contains("text/csv") {
-        ExportFormat::Csv
-    } else {
-        ExportFormat::NdJson
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let format = match accept {
+        Some(accept) if accept.contains("text/csv") => ExportFormat::Csv,
+        _ => ExportFormat::NdJson,
     };
-    let content_type = match format {
-        ExportFormat::Csv => "text/csv; charset=utf-8",
-        ExportFormat::NdJson => "application/x-ndjson",
-    };
-    let filter = query.filter();
-    let start = query.after_seq()?;
-    // Fail before the first byte if the database is not there, so the client gets a problem, not a
-    // truncated stream.
-    drop(pool.get().await?);
-    let pool = pool.into_inner();
-    let stream = futures_util::stream::try_unfold((start, true, false), move |(after, first, done)| {
-        let pool = pool.clone();
-        let filter = filter.clone();
+    let (filter, start) = (query.0.filter(), query.0.after_seq()?);
+    // The first batch is read before the first byte is sent: if the database is not there, the client
+    // gets a problem, not a truncated stream.
+    let first = audit::search(&pool, &filter, start, EXPORT_BATCH).await?;
+    let stream = export_stream(pool.into_inner(), filter, first, format);
+    Ok(HttpResponse::Ok().content_type(format.content_type()).streaming(stream))
+}
+
+/// `first`, then the following batches until one comes back short, each encoded as it is read.
+fn export_stream(
+    pool: std::sync::Arc<DbPool>,
+    filter: AuditFilter,
+    first: Vec<AuditEvent>,
+    format: ExportFormat,
+) -> impl futures_util::Stream<Item = Result<Bytes, ApiError>> {
+    futures_util::stream::try_unfold(Some((Some(first), None, true)), move |state| {
+        let (pool, filter) = (pool.clone(), filter.clone());
         async move {
-            if done {
+            let Some((batch, after, header_row)) = state else {
                 return Ok::<_, ApiError>(None);
-            }
-            let mut conn = pool.get().await?;
-            let events = audit::search(&mut conn, &filter, after, EXPORT_BATCH).await?;
-            drop(conn);
+            };
+            let events = match batch {
+                Some(events) => events,
+                None => audit::search(&pool, &filter, after, EXPORT_BATCH).await?,
+            };
             let finished = (events.len() as i64) < EXPORT_BATCH;
             let last = events.last().map(|e| e.seq).or(after);
-            let chunk = encode_batch(events, format, first)?;
-            Ok(Some((chunk, (last, false, finished))))
+            let chunk = encode_batch(events, format, header_row)?;
+            Ok(Some((chunk, (!finished).then_some((None, last, false)))))
         }
-    });
-    Ok(HttpResponse::Ok().content_type(content_type).streaming(stream))
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -331,8 +337,7 @@ pub struct VerificationResponse {
 #[get("/audit/verify")]
 pub async fn verify_audit_chain(user: AuthUser, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Auditor])?;
-    let mut conn = pool.get().await?;
-    let report = audit::verify_chains(&mut conn, 2000).await?;
+    let report = audit::verify(&pool, 2000).await?;
     Ok(HttpResponse::Ok().json(VerificationResponse {
         verified_at: Utc::now(),
         events_checked: report.events_checked,

@@ -10,20 +10,16 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::applications::visible_application;
-use super::employers::not_found;
+use super::CASE_READERS;
 use super::extract::{QueryParams, page_position};
 use super::workers::ObligationResponse;
 use crate::auth::AuthUser;
 use crate::clock::Clock;
-use crate::db::{DbPool, employers};
 use crate::domain::compliance::{Obligation, ObligationKind};
 use crate::domain::{ApplicationId, EmployerId, Role};
 use crate::error::{ApiError, Problem};
 use crate::openapi::ReadOneErrors;
-use crate::workflow::places;
-
-const READERS: [Role; 4] = [Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer];
+use crate::workflow::{DbPool, places};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ComplianceResponse {
@@ -67,13 +63,10 @@ pub async fn get_application_compliance(
     clock: web::Data<Clock>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&READERS)?;
-    let id = ApplicationId(id.into_inner());
-    let today = clock.today();
-    let mut conn = pool.get().await?;
-    let app = visible_application(&mut conn, &user, id).await?;
-    let owed = places::compliance(&mut conn, app.employer_id, Some(id), today).await?;
-    Ok(HttpResponse::Ok().json(ComplianceResponse::new(app.employer_id, Some(id), today, owed)))
+    user.require(&CASE_READERS)?;
+    let (id, today) = (ApplicationId(id.into_inner()), clock.today());
+    let (employer, owed) = places::application_compliance(&pool, user.viewer(), id, today).await?;
+    Ok(HttpResponse::Ok().json(ComplianceResponse::new(employer, Some(id), today, owed)))
 }
 
 /// Outstanding and overdue obligations across all of an employer's approvals.
@@ -89,14 +82,9 @@ pub async fn get_employer_compliance(
     clock: web::Data<Clock>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&READERS)?;
-    let employer = EmployerId(id.into_inner());
-    let today = clock.today();
-    let mut conn = pool.get().await?;
-    employers::get(&mut conn, employer, user.employer_scope())
-        .await
-        .map_err(not_found("employer"))?;
-    let owed = places::compliance(&mut conn, employer, None, today).await?;
+    user.require(&CASE_READERS)?;
+    let (employer, today) = (EmployerId(id.into_inner()), clock.today());
+    let owed = places::employer_compliance(&pool, user.viewer(), employer, today).await?;
     Ok(HttpResponse::Ok().json(ComplianceResponse::new(employer, None, today, owed)))
 }
 
@@ -148,11 +136,8 @@ pub async fn list_compliance(
     let query = query.0;
     let (limit, cursor) = page_position(Some(query.limit.unwrap_or(20)), query.cursor.as_deref())?;
     let today = clock.today();
-    let mut conn = pool.get().await?;
-    let page = employers::list(&mut conn, None, cursor, limit, true).await?;
-    let ids: Vec<EmployerId> = page.items.iter().map(|e| e.id).collect();
-    let items = places::compliance_of(&mut conn, &ids, today)
-        .await?
+    let (page, owed_by) = places::compliance_page(&pool, cursor, limit, today).await?;
+    let items = owed_by
         .into_iter()
         .map(|(employer, owed)| {
             let matching: Vec<Obligation> = owed

@@ -3,40 +3,27 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::{DateTime, Months, NaiveDate, Utc};
-use diesel_async::AsyncConnection;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::employers::not_found;
-use super::extract::{JsonBody, actor};
-use super::idempotency::{self, Idempotency, WriteResponse};
+use super::CASE_READERS;
+use super::extract::JsonBody;
 use super::validate;
+use super::write::{command, created, respond};
 use crate::auth::AuthUser;
 use crate::clock::Clock;
-use crate::db::audit::{self, Entity, NewAuditEvent};
-use crate::db::casework::{self, HeadcountReturn, Sanction};
-use crate::db::{Conn, DbPool, employers, policy};
-use crate::domain::policy::keys;
-use crate::domain::rules::ratio::{self, RatioInput, RatioScope};
+use crate::domain::casework::{HeadcountReturn, NewHeadcountReturn, NewSanction, Sanction};
+use crate::domain::rules::ratio::Counted;
 use crate::domain::{EmployerId, Role};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::openapi::ReadOneErrors;
-use crate::workflow::places;
-
-const EMPLOYER_READERS: [Role; 4] = [Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer];
-
-/// The employer, if the caller may see it (another employer's is not found).
-async fn visible_employer(conn: &mut Conn, user: &AuthUser, id: EmployerId) -> Result<(), ApiError> {
-    employers::get(conn, id, user.employer_scope())
-        .await
-        .map_err(not_found("employer"))?;
-    Ok(())
-}
+use crate::workflow::DbPool;
+use crate::workflow::employer_records;
+use crate::workflow::ratio::{Position, Quota};
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -69,10 +56,10 @@ pub struct HeadcountReturnResponse {
     pub as_of: NaiveDate,
     pub full_time_locals: u32,
     #[schema(value_type = Object)]
-    pub full_time_locals_per_post: serde_json::Value,
+    pub full_time_locals_per_post: BTreeMap<String, u32>,
     pub imported_workers: u32,
     #[schema(value_type = Object)]
-    pub imported_per_post: serde_json::Value,
+    pub imported_per_post: BTreeMap<String, u32>,
     pub evidence_ref: String,
     pub filed_by: String,
     pub created_at: DateTime<Utc>,
@@ -82,11 +69,11 @@ impl From<HeadcountReturn> for HeadcountReturnResponse {
     fn from(r: HeadcountReturn) -> Self {
         Self {
             id: r.id,
-            employer_id: r.employer_id,
+            employer_id: r.employer_id.0,
             as_of: r.as_of,
-            full_time_locals: r.full_time_locals.unsigned_abs(),
+            full_time_locals: r.full_time_locals,
             full_time_locals_per_post: r.full_time_locals_per_post,
-            imported_workers: r.imported_workers.unsigned_abs(),
+            imported_workers: r.imported_workers,
             imported_per_post: r.imported_per_post,
             evidence_ref: r.evidence_ref,
             filed_by: r.filed_by,
@@ -137,59 +124,49 @@ pub async fn create_headcount_return(
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer, Role::Caseworker])?;
     let today = clock.today();
-    let request = body.parse_checked::<CreateHeadcountReturnRequest>(|r, errors| {
+    let request = body.parse_checked::<CreateHeadcountReturnRequest>(|r, errors| r.check(today, errors))?;
+    let cmd = command(&user, &req, &clock, body.bytes())?;
+    let employer = EmployerId(id.into_inner());
+    let reply = employer_records::file_headcount_return(&pool, &cmd, employer, request.into(), |r| {
+        created(&HeadcountReturnResponse::from(r.clone()))
+    })
+    .await?;
+    Ok(respond(reply))
+}
+
+impl CreateHeadcountReturnRequest {
+    /// Per-post counts name designated categories and add up to no more than the totals; the date
+    /// is not in the future.
+    fn check(&self, today: NaiveDate, errors: &mut Vec<FieldError>) {
         check_per_post(
             "full_time_locals_per_post",
-            &r.full_time_locals_per_post,
-            r.full_time_locals,
+            &self.full_time_locals_per_post,
+            self.full_time_locals,
             errors,
         );
-        check_per_post("imported_per_post", &r.imported_per_post, r.imported_workers, errors);
-        if r.as_of > today {
+        check_per_post(
+            "imported_per_post",
+            &self.imported_per_post,
+            self.imported_workers,
+            errors,
+        );
+        if self.as_of > today {
             errors.push(FieldError::new("as_of", "must not be in the future"));
         }
-    })?;
-    let employer = EmployerId(id.into_inner());
-    let actor = actor(&user, &req);
-    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
-    let mut conn = pool.get().await?;
-    visible_employer(&mut conn, &user, employer).await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
-                return Ok(previous);
-            }
-            let to_json = |m: &BTreeMap<String, u32>| serde_json::to_value(m);
-            let record = HeadcountReturn {
-                id: Uuid::new_v4(),
-                employer_id: employer.0,
-                as_of: request.as_of,
-                full_time_locals: i32::try_from(request.full_time_locals).unwrap_or(i32::MAX),
-                full_time_locals_per_post: to_json(&request.full_time_locals_per_post)?,
-                imported_workers: i32::try_from(request.imported_workers).unwrap_or(i32::MAX),
-                imported_per_post: to_json(&request.imported_per_post)?,
-                evidence_ref: request.evidence_ref.trim().to_owned(),
-                filed_by: actor.sub.clone(),
-                created_at: Utc::now(),
-            };
-            casework::insert_headcount_return(conn, &record).await?;
-            let body = HeadcountReturnResponse::from(record);
-            audit::append(
-                conn,
-                NewAuditEvent::created(
-                    &actor,
-                    Entity::Employer(employer),
-                    "employer.headcount_return_filed",
-                    &body,
-                )?,
-            )
-            .await?;
-            let response = WriteResponse::new(StatusCode::CREATED, &body)?;
-            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
-            Ok(response)
-        })
-        .await?;
-    Ok(response.into_response())
+    }
+}
+
+impl From<CreateHeadcountReturnRequest> for NewHeadcountReturn {
+    fn from(r: CreateHeadcountReturnRequest) -> Self {
+        Self {
+            as_of: r.as_of,
+            full_time_locals: r.full_time_locals,
+            full_time_locals_per_post: r.full_time_locals_per_post,
+            imported_workers: r.imported_workers,
+            imported_per_post: r.imported_per_post,
+            evidence_ref: r.evidence_ref.trim().to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -209,16 +186,11 @@ pub async fn list_headcount_returns(
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&EMPLOYER_READERS)?;
-    let employer = EmployerId(id.into_inner());
-    let mut conn = pool.get().await?;
-    visible_employer(&mut conn, &user, employer).await?;
-    let items = casework::headcount_returns_of(&mut conn, employer)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(HttpResponse::Ok().json(HeadcountReturnListResponse { items }))
+    user.require(&CASE_READERS)?;
+    let returns = employer_records::headcount_returns(&pool, user.viewer(), EmployerId(id.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(HeadcountReturnListResponse {
+        items: returns.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// The ratio position in one scope.
@@ -226,6 +198,8 @@ pub async fn list_headcount_returns(
 pub struct QuotaPosition {
     /// `ENTERPRISE`, or a designated category counted per post.
     pub scope: String,
+    /// Full-time locals per imported worker in this scope (the post's own ratio where policy gives one).
+    pub locals_per_imported: u32,
     pub full_time_locals: u32,
     /// Imported workers in post: the more of the headcount return's figure and the workers the
     /// service has recorded as arrived (contract not ended).
@@ -269,76 +243,40 @@ pub async fn get_quota(
     clock: web::Data<Clock>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&EMPLOYER_READERS)?;
+    user.require(&CASE_READERS)?;
     let employer = EmployerId(id.into_inner());
-    let today = clock.today();
-    let mut conn = pool.get().await?;
-    visible_employer(&mut conn, &user, employer).await?;
-    let policy = policy::load(&mut conn).await?;
-    let headcount = casework::latest_headcount_return(&mut conn, employer, today).await?;
-    let in_use = places::in_use(&mut conn, employer, None, today).await?;
-    let ratio_value = policy.get::<u32>(keys::RATIO_LOCAL_PER_IMPORTED, None, today)?.value;
-    let position = |scope: String, locals: u32, imported: u32, places: u32| {
-        let input = RatioInput {
-            scope: RatioScope::Enterprise,
-            post: None,
-            locals_per_imported: ratio_value,
-            full_time_locals: locals,
-            imported_in_post: imported,
-            places_already_approved: places,
-            places_requested: u32::MAX,
-            headcount_return_id: None,
-        };
-        let result = ratio::ratio(&input);
-        let number = |k: &str| {
-            result.output[k]
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .unwrap_or(0)
-        };
-        QuotaPosition {
-            scope,
-            full_time_locals: locals,
-            imported_workers: imported,
-            places_approved: places,
-            capacity: number("capacity"),
-            places_still_allowed: number("allowed"),
-        }
-    };
-    let enterprise = position(
-        "ENTERPRISE".into(),
-        headcount.as_ref().map_or(0, |h| h.full_time_locals.unsigned_abs()),
-        headcount
-            .as_ref()
-            .map_or(0, |h| h.imported_workers.unsigned_abs())
-            .max(in_use.in_post(None)),
-        in_use.pending(None),
-    );
-    let mut per_post = Vec::new();
-    let categories = crate::db::job_categories::list(&mut conn).await?;
-    for category in categories {
-        let scope = policy.get::<RatioScope>(keys::RATIO_SCOPE, Some(&category.code), today)?;
-        if scope.value == RatioScope::PerPost {
-            let code = Some(category.code.as_str());
-            per_post.push(position(
-                category.code.clone(),
-                headcount.as_ref().map_or(0, |h| h.locals_in(&category.code)),
-                headcount
-                    .as_ref()
-                    .map_or(0, |h| h.imported_in(&category.code))
-                    .max(in_use.in_post(code)),
-                in_use.pending(code),
-            ));
+    let quota = employer_records::quota(&pool, user.viewer(), employer, clock.today()).await?;
+    Ok(HttpResponse::Ok().json(QuotaResponse::from(quota)))
+}
+
+impl From<Position> for QuotaPosition {
+    fn from(p: Position) -> Self {
+        Self {
+            scope: match p.counted {
+                Counted::Enterprise => "ENTERPRISE".to_owned(),
+                Counted::Post(post) => post,
+            },
+            locals_per_imported: p.locals_per_imported,
+            full_time_locals: p.full_time_locals,
+            imported_workers: p.imported_workers,
+            places_approved: p.places_approved,
+            capacity: p.capacity,
+            places_still_allowed: p.places_still_allowed,
         }
     }
-    Ok(HttpResponse::Ok().json(QuotaResponse {
-        employer_id: employer.0,
-        on: today,
-        locals_per_imported: ratio_value,
-        headcount_return_id: headcount.map(|h| h.id),
-        enterprise,
-        per_post,
-    }))
+}
+
+impl From<Quota> for QuotaResponse {
+    fn from(q: Quota) -> Self {
+        Self {
+            employer_id: q.employer.0,
+            on: q.on,
+            locals_per_imported: q.enterprise.locals_per_imported,
+            headcount_return_id: q.headcount_return_id,
+            enterprise: q.enterprise.into(),
+            per_post: q.per_post.into_iter().map(Into::into).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -369,7 +307,7 @@ impl From<Sanction> for SanctionResponse {
     fn from(s: Sanction) -> Self {
         Self {
             id: s.id,
-            employer_id: s.employer_id,
+            employer_id: s.employer_id.0,
             bar_from: s.bar_from,
             bar_until: s.bar_until,
             reason: s.reason,
@@ -397,54 +335,24 @@ pub async fn create_sanction(
     user: AuthUser,
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    clock: web::Data<Clock>,
     id: web::Path<Uuid>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Approver])?;
     let request = body.parse::<CreateSanctionRequest>()?;
+    let new = NewSanction {
+        bar_from: request.bar_from,
+        months: request.months,
+        reason: request.reason.trim().to_owned(),
+    };
+    let cmd = command(&user, &req, &clock, body.bytes())?;
     let employer = EmployerId(id.into_inner());
-    let actor = actor(&user, &req);
-    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
-    let mut conn = pool.get().await?;
-    visible_employer(&mut conn, &user, employer).await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
-                return Ok(previous);
-            }
-            let policy = policy::load(conn).await?;
-            let options = policy
-                .get::<Vec<u32>>("sanction_bar_months_options", None, request.bar_from)?
-                .value;
-            if !options.contains(&request.months) {
-                return Err(ApiError::field("months", format!("must be one of {options:?}")));
-            }
-            let bar_until = request
-                .bar_from
-                .checked_add_months(Months::new(request.months))
-                .ok_or_else(|| ApiError::field("bar_from", "is out of range"))?;
-            let sanction = Sanction {
-                id: Uuid::new_v4(),
-                employer_id: employer.0,
-                bar_from: request.bar_from,
-                bar_until,
-                reason: request.reason.trim().to_owned(),
-                imposed_by: actor.sub.clone(),
-                created_at: Utc::now(),
-            };
-            casework::insert_sanction(conn, &sanction).await?;
-            let body = SanctionResponse::from(sanction);
-            audit::append(
-                conn,
-                NewAuditEvent::created(&actor, Entity::Employer(employer), "employer.sanction_imposed", &body)?,
-            )
-            .await?;
-            let response = WriteResponse::new(StatusCode::CREATED, &body)?;
-            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
-            Ok(response)
-        })
-        .await?;
-    Ok(response.into_response())
+    let reply = employer_records::impose_sanction(&pool, &cmd, employer, new, |s| {
+        created(&SanctionResponse::from(s.clone()))
+    })
+    .await?;
+    Ok(respond(reply))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -463,14 +371,9 @@ pub async fn list_sanctions(
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&EMPLOYER_READERS)?;
-    let employer = EmployerId(id.into_inner());
-    let mut conn = pool.get().await?;
-    visible_employer(&mut conn, &user, employer).await?;
-    let items = casework::sanctions_of(&mut conn, employer)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(HttpResponse::Ok().json(SanctionListResponse { items }))
+    user.require(&CASE_READERS)?;
+    let sanctions = employer_records::sanctions(&pool, user.viewer(), EmployerId(id.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(SanctionListResponse {
+        items: sanctions.into_iter().map(Into::into).collect(),
+    }))
 }

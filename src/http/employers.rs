@@ -1,25 +1,23 @@
 //! Employers: registered by caseworkers or administrators; read by staff, auditors and the employer
 //! itself.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::extract::{JsonBody, QueryParams, actor, etag, page_position};
-use super::idempotency::{self, Idempotency, WriteResponse};
+use super::extract::{JsonBody, QueryParams, etag, page_position};
 use super::validate;
+use super::write::{command, created, respond};
 use crate::auth::AuthUser;
-use crate::db::audit::{self, Entity, NewAuditEvent};
-use crate::db::{DbPool, employers};
+use crate::clock::Clock;
 use crate::domain::employer::Employer;
 use crate::domain::{EmployerId, NewEmployer, Role};
 use crate::error::{ApiError, Problem};
 use crate::openapi::ReadOneErrors;
+use crate::workflow::{DbPool, employers};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -114,40 +112,19 @@ pub async fn create_employer(
     user: AuthUser,
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    clock: web::Data<Clock>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Caseworker, Role::Admin])?;
     let new: NewEmployer = body.parse::<CreateEmployerRequest>()?.into();
-    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
-    let actor = actor(&user, &req);
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
-                return Ok(previous);
-            }
-            let employer = employers::insert(conn, &new)
-                .await
-                .map_err(|err| match ApiError::from(err) {
-                    ApiError::Conflict(_) => ApiError::Conflict(
-                        "An employer with this business registration number is already registered.".into(),
-                    ),
-                    other => other,
-                })?;
-            audit::append(
-                conn,
-                NewAuditEvent::created(&actor, Entity::Employer(employer.id), "employer.created", &employer)?,
-            )
-            .await?;
-            tracing::info!(employer.id = %employer.id, "employer registered");
-            let response = WriteResponse::new(StatusCode::CREATED, &EmployerResponse::from(employer.clone()))?
-                .etag(etag(employer.version))
-                .location(format!("/v1/employers/{}", employer.id));
-            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
-            Ok(response)
-        })
-        .await?;
-    Ok(response.into_response())
+    let cmd = command(&user, &req, &clock, body.bytes())?;
+    let reply = employers::register(&pool, &cmd, new, |employer| {
+        Ok(created(&EmployerResponse::from(employer.clone()))?
+            .with_etag(etag(employer.version))
+            .with_location(format!("/v1/employers/{}", employer.id)))
+    })
+    .await?;
+    Ok(respond(reply))
 }
 
 /// List employers, newest first. An employer user sees only itself.
@@ -166,8 +143,7 @@ pub async fn list_employers(
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer])?;
     let (limit, cursor) = page_position(query.0.limit, query.0.cursor.as_deref())?;
-    let mut conn = pool.get().await?;
-    let page = employers::list(&mut conn, user.employer_scope(), cursor, limit, false).await?;
+    let page = employers::list(&pool, user.viewer(), cursor, limit).await?;
     Ok(HttpResponse::Ok().json(EmployerListResponse {
         items: page.items.into_iter().map(Into::into).collect(),
         next_cursor: page.next_cursor.map(|c| c.encode()),
@@ -186,19 +162,8 @@ pub async fn get_employer(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer])?;
-    let mut conn = pool.get().await?;
-    let employer = employers::get(&mut conn, EmployerId(id.into_inner()), user.employer_scope())
-        .await
-        .map_err(not_found("employer"))?;
+    let employer = employers::get(&pool, user.viewer(), EmployerId(id.into_inner())).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(employer.version)))
         .json(EmployerResponse::from(employer)))
-}
-
-/// Maps diesel's `NotFound` to a 404 naming `what`; other errors as usual.
-pub fn not_found(what: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
-    move |err| match err {
-        diesel::result::Error::NotFound => ApiError::NotFound(what),
-        other => other.into(),
-    }
 }

@@ -13,13 +13,10 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
-use tracing_actix_web::RequestId;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
-use crate::auth::AuthUser;
-use crate::db::audit::Actor;
-use crate::db::pagination::Cursor;
 use crate::error::{ApiError, FieldError};
+use crate::workflow::{Cursor, IfMatch};
 
 /// Limits for request bodies, shared as app data.
 #[derive(Debug, Clone, Copy)]
@@ -327,21 +324,6 @@ fn reason(error: &validator::ValidationError) -> String {
     }
 }
 
-/// The audit actor for this request: who, in which role, for which employer, and the request id.
-pub fn actor(user: &AuthUser, req: &HttpRequest) -> Actor {
-    Actor {
-        sub: user.sub.clone(),
-        role: user.role,
-        employer_id: user.employer_id,
-        request_id: req.extensions().get::<RequestId>().map(ToString::to_string),
-        on_behalf_of: user
-            .agency
-            .as_ref()
-            .and(user.employer_id)
-            .map(|e| format!("employer:{e}")),
-    }
-}
-
 /// Items per page when the client does not say.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 
@@ -358,41 +340,24 @@ pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
-/// The `If-Match` header, read before a transaction starts (the request itself cannot cross into it).
-#[derive(Debug, Clone, Default)]
-pub struct IfMatch(Option<String>);
-
-impl IfMatch {
-    pub fn from_request(req: &HttpRequest) -> Result<Self, ApiError> {
-        req.headers()
-            .get(header::IF_MATCH)
-            .map(|v| {
-                v.to_str()
-                    .map(str::to_owned)
-                    .map_err(|_| ApiError::field("If-Match", "must be an entity tag"))
-            })
-            .transpose()
-            .map(Self)
+/// The versions `If-Match` names: `*`, or the strong entity tags this service issues (a weak or foreign
+/// tag names no version, so it never matches: RFC 9110 §13.1.1 strong comparison).
+pub fn if_match(req: &HttpRequest) -> Result<IfMatch, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(IfMatch::Absent);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::field("If-Match", "must be an entity tag"))?;
+    let tags: Vec<&str> = value.split(',').map(str::trim).collect();
+    if tags.contains(&"*") {
+        return Ok(IfMatch::Any);
     }
-
-    /// Checks the header against the current version; `required` makes a missing header a 428.
-    pub fn check(&self, current_version: i32, required: bool) -> Result<(), ApiError> {
-        let current = etag(current_version);
-        let Some(value) = &self.0 else {
-            return if required {
-                Err(ApiError::PreconditionRequired)
-            } else {
-                Ok(())
-            };
-        };
-        // Strong comparison (RFC 9110 §13.1.1): a weak tag never matches.
-        let matches = value.split(',').map(str::trim).any(|tag| tag == "*" || tag == current);
-        if matches {
-            Ok(())
-        } else {
-            Err(ApiError::PreconditionFailed { current_etag: current })
-        }
-    }
+    Ok(IfMatch::Versions(
+        tags.iter()
+            .filter_map(|tag| tag.strip_prefix('"')?.strip_suffix('"')?.parse().ok())
+            .collect(),
+    ))
 }
 
 /// True when `If-None-Match` already names the current version (the client's copy is fresh).
@@ -504,24 +469,24 @@ mod tests {
     }
 
     #[test]
-    fn if_match_compares_strongly_and_accepts_lists_and_star() {
-        let header = |v: &str| IfMatch(Some(v.to_owned()));
-        assert!(header("\"3\"").check(3, true).is_ok());
-        assert!(header("\"1\", \"3\"").check(3, true).is_ok());
-        assert!(header("*").check(3, true).is_ok());
-        assert!(matches!(
-            header("W/\"3\"").check(3, true),
-            Err(ApiError::PreconditionFailed { .. })
-        ));
-        assert!(matches!(
-            header("\"2\"").check(3, true),
-            Err(ApiError::PreconditionFailed { .. })
-        ));
-        assert!(matches!(
-            IfMatch(None).check(3, true),
-            Err(ApiError::PreconditionRequired)
-        ));
-        assert!(IfMatch(None).check(3, false).is_ok());
+    fn if_match_reads_strong_tags_lists_and_star() {
+        let read = |v: &str| {
+            if_match(
+                &actix_web::test::TestRequest::default()
+                    .insert_header((header::IF_MATCH, v))
+                    .to_http_request(),
+            )
+            .unwrap()
+        };
+        assert_eq!(read("\"3\""), IfMatch::Versions(vec![3]));
+        assert_eq!(read("\"1\", \"3\""), IfMatch::Versions(vec![1, 3]));
+        assert_eq!(read("*"), IfMatch::Any);
+        assert_eq!(read("W/\"3\""), IfMatch::Versions(vec![]));
+        assert_eq!(read("nonsense"), IfMatch::Versions(vec![]));
+        assert_eq!(
+            if_match(&actix_web::test::TestRequest::default().to_http_request()).unwrap(),
+            IfMatch::Absent
+        );
     }
 
     #[derive(Debug, Deserialize, Validate)]

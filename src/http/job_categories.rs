@@ -8,11 +8,10 @@ use validator::Validate;
 
 use crate::auth::AuthUser;
 use crate::clock::Clock;
-use crate::db::{DbPool, job_categories, policy};
 use crate::domain::Role;
-use crate::domain::policy::keys;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::QueryParams;
+use crate::workflow::{DbPool, reference};
 
 #[derive(Serialize, ToSchema)]
 pub struct JobCategoryResponse {
@@ -63,21 +62,17 @@ pub async fn list_job_categories(
 ) -> Result<HttpResponse, ApiError> {
     user.require(&Role::TOKEN_ROLES)?;
     let on = query.0.on.unwrap_or_else(|| clock.today());
-    let mut conn = pool.get().await?;
-    let policy = policy::load(&mut conn).await?;
-    let mut items = Vec::new();
-    for row in job_categories::list(&mut conn).await? {
-        let suspended = policy
-            .get::<bool>(keys::DESIGNATED_EXCLUSION_SUSPENDED, Some(&row.code), on)?
-            .value;
-        items.push(JobCategoryResponse {
-            code: row.code,
-            ordinal: row.ordinal,
-            name_en: row.name_en,
-            name_zh: row.name_zh,
-            aliases: row.aliases.into_iter().flatten().collect(),
-            exclusion_in_force: !suspended,
-        });
-    }
+    let items = reference::job_categories(&pool, on)
+        .await?
+        .into_iter()
+        .map(|(category, exclusion_in_force)| JobCategoryResponse {
+            code: category.code,
+            ordinal: category.ordinal,
+            name_en: category.name_en,
+            name_zh: category.name_zh,
+            aliases: category.aliases,
+            exclusion_in_force,
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(JobCategoryListResponse { on, items }))
 }

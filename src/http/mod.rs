@@ -7,7 +7,6 @@ pub mod compliance;
 pub mod employer_records;
 pub mod employers;
 pub mod extract;
-pub mod idempotency;
 pub mod job_categories;
 pub mod ops;
 pub mod policy;
@@ -15,6 +14,7 @@ pub mod stats;
 pub mod validate;
 pub mod wage_tables;
 pub mod workers;
+pub mod write;
 
 use actix_web::body::BoxBody;
 use actix_web::dev::ServiceResponse;
@@ -22,7 +22,11 @@ use actix_web::http::{StatusCode, header};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
+use crate::domain::Role;
 use crate::error::{ApiError, FieldError, PROBLEM_JSON, Problem, problem_type_uri};
+
+/// Who reads cases and employers' records: staff and auditors all of them, an employer its own.
+pub const CASE_READERS: [Role; 4] = [Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer];
 
 /// Every request that matches no route.
 pub async fn route_not_found() -> Result<HttpResponse, ApiError> {

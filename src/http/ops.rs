@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{self, DbPool};
 use crate::error::{ApiError, Problem};
+use crate::workflow::{DbPool, readiness};
 
 #[derive(Serialize, ToSchema)]
 pub struct HealthResponse {
@@ -42,11 +42,7 @@ pub async fn get_readiness(
     pool: web::Data<DbPool>,
     expected: web::Data<ExpectedSchema>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = pool.get().await?;
-    let current = db::schema_is_current(&mut conn, &expected.0)
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    if !current {
+    if !readiness::schema_is_current(&pool, &expected.0).await? {
         return Err(ApiError::Unavailable(format!("migration {} not applied", expected.0)));
     }
     Ok(HttpResponse::Ok().json(ReadyResponse {

@@ -1,26 +1,22 @@
 //! Effective-dated policy: read by anyone signed in, added to (never edited) by administrators.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::extract::{JsonBody, QueryParams, actor};
-use super::idempotency::{self, Idempotency, WriteResponse};
+use super::extract::{JsonBody, QueryParams};
 use super::validate;
+use super::write::{command, created, respond};
 use crate::auth::AuthUser;
 use crate::clock::Clock;
-use crate::db::DbPool;
-use crate::db::audit::{self, Entity, NewAuditEvent};
-use crate::db::policy::{self, NewPolicyRow, PolicyRow};
 use crate::domain::Role;
-use crate::domain::policy::{PolicySet, PolicyValue};
-use crate::error::{ApiError, Problem};
+use crate::domain::policy::{Confidence, NewPolicyValue, PolicyRecord};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::workflow::{DbPool, reference};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PolicyValueResponse {
@@ -38,24 +34,26 @@ pub struct PolicyValueResponse {
     /// Exclusive end, when the value was published with one.
     pub effective_to: Option<NaiveDate>,
     /// `firm`, `likely` or `assumption` (domain.md's tags).
-    pub confidence: String,
+    #[schema(schema_with = crate::openapi::enums::confidence)]
+    pub confidence: Confidence,
     pub source_note: String,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<PolicyRow> for PolicyValueResponse {
-    fn from(r: PolicyRow) -> Self {
+impl From<PolicyRecord> for PolicyValueResponse {
+    fn from(r: PolicyRecord) -> Self {
+        let v = r.value;
         Self {
-            id: r.id,
-            version: r.version,
-            key: r.key,
-            scope: r.scope,
-            value: r.value,
-            effective_from: r.effective_from,
-            effective_to: r.effective_to,
+            id: v.id,
+            version: v.version,
+            key: v.key,
+            scope: v.scope,
+            value: v.value,
+            effective_from: v.effective_from,
+            effective_to: v.effective_to,
             confidence: r.confidence,
-            source_note: r.source_note,
+            source_note: v.source_note,
             created_by: r.created_by,
             created_at: r.created_at,
         }
@@ -96,25 +94,17 @@ pub async fn get_policy(
 ) -> Result<HttpResponse, ApiError> {
     user.require(&Role::TOKEN_ROLES)?;
     let query = query.0;
-    let mut conn = pool.get().await?;
-    let rows = policy::all(&mut conn).await?;
-    let wanted = |row: &PolicyRow| query.key.as_ref().is_none_or(|k| k == &row.key);
-    if query.all == Some(true) {
-        let values = rows.into_iter().filter(wanted).map(Into::into).collect();
-        return Ok(HttpResponse::Ok().json(PolicyResponse { on: None, values }));
-    }
-    let on = query.on.unwrap_or_else(|| clock.today());
-    let set = PolicySet::new(rows.iter().map(PolicyValue::from).collect());
-    // In (key, scope) order, as `in_force` lists them.
-    let values = set
-        .in_force(on)
-        .into_iter()
-        .filter_map(|v| rows.iter().find(|r| r.id == v.id))
-        .filter(|r| wanted(r))
-        .cloned()
-        .map(Into::into)
-        .collect();
-    Ok(HttpResponse::Ok().json(PolicyResponse { on: Some(on), values }))
+    let (on, records) = if query.all == Some(true) {
+        (None, reference::policy_history(&pool, query.key.as_deref()).await?)
+    } else {
+        let on = query.on.unwrap_or_else(|| clock.today());
+        (
+            Some(on),
+            reference::policy_in_force(&pool, on, query.key.as_deref()).await?,
+        )
+    };
+    let values = records.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(PolicyResponse { on, values }))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -133,30 +123,11 @@ pub struct CreatePolicyValueRequest {
     pub effective_from: NaiveDate,
     pub effective_to: Option<NaiveDate>,
     /// `firm`, `likely` or `assumption`.
-    #[schema(example = "firm")]
+    #[schema(schema_with = crate::openapi::enums::confidence)]
     pub confidence: Confidence,
     #[schema(example = "LD press release of 2026-06-30")]
     #[validate(length(min = 1, max = 1000), custom(function = "validate::not_blank"))]
     pub source_note: String,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Confidence {
-    Firm,
-    Likely,
-    Assumption,
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 /// Add a new effective-dated value for a policy key. History is never edited: the new row takes
@@ -176,57 +147,26 @@ pub async fn create_policy_value(
     user: AuthUser,
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    clock: web::Data<Clock>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin])?;
-    let request = body.parse::<CreatePolicyValueRequest>()?;
-    if request.effective_to.is_some_and(|to| to <= request.effective_from) {
-        return Err(ApiError::field("effective_to", "must be after effective_from"));
-    }
-    let actor = actor(&user, &req);
-    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
-                return Ok(previous);
-            }
-            let existing = policy::all(conn).await?;
-            let Some(latest) = existing.iter().rev().find(|r| r.key == request.key) else {
-                return Err(ApiError::field("key", "is not a policy key this service knows"));
-            };
-            if json_type(&latest.value) != json_type(&request.value) {
-                return Err(ApiError::field(
-                    "value",
-                    format!("must be a {} like the key's other values", json_type(&latest.value)),
-                ));
-            }
-            let confidence = serde_json::to_value(request.confidence)?;
-            let row = policy::insert(
-                conn,
-                &NewPolicyRow {
-                    id: Uuid::new_v4(),
-                    key: &request.key,
-                    scope: request.scope.as_deref(),
-                    value: &request.value,
-                    effective_from: request.effective_from,
-                    effective_to: request.effective_to,
-                    confidence: confidence.as_str().unwrap_or("firm"),
-                    source_note: request.source_note.trim(),
-                    created_by: &actor.sub,
-                },
-            )
-            .await?;
-            let body = PolicyValueResponse::from(row);
-            audit::append(
-                conn,
-                NewAuditEvent::created(&actor, Entity::Policy(body.id), "policy.value_added", &body)?,
-            )
-            .await?;
-            let response = WriteResponse::new(StatusCode::CREATED, &body)?;
-            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
-            Ok(response)
-        })
-        .await?;
-    Ok(response.into_response())
+    let request = body.parse_checked::<CreatePolicyValueRequest>(|r, errors| {
+        if r.effective_to.is_some_and(|to| to <= r.effective_from) {
+            errors.push(FieldError::new("effective_to", "must be after effective_from"));
+        }
+    })?;
+    let new = NewPolicyValue {
+        key: request.key,
+        scope: request.scope,
+        value: request.value,
+        effective_from: request.effective_from,
+        effective_to: request.effective_to,
+        confidence: request.confidence,
+        source_note: request.source_note.trim().to_owned(),
+    };
+    let cmd = command(&user, &req, &clock, body.bytes())?;
+    let reply =
+        reference::add_policy_value(&pool, &cmd, new, |r| created(&PolicyValueResponse::from(r.clone()))).await?;
+    Ok(respond(reply))
 }

@@ -8,9 +8,10 @@ use validator::Validate;
 
 use super::extract::QueryParams;
 use crate::auth::AuthUser;
-use crate::db::{DbPool, stats};
 use crate::domain::Role;
+use crate::domain::stats::{self, Statistics};
 use crate::error::{ApiError, Problem};
+use crate::workflow::{DbPool, audit};
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -64,15 +65,43 @@ pub struct StatsResponse {
     pub by_designated_category: Vec<Breakdown>,
 }
 
-fn breakdown(rows: Vec<stats::Breakdown>) -> Vec<Breakdown> {
-    rows.into_iter()
-        .map(|r| Breakdown {
+impl From<stats::Breakdown> for Breakdown {
+    fn from(r: stats::Breakdown) -> Self {
+        Self {
             key: r.key,
             applications: r.applications,
             workers_requested: r.workers_requested,
             workers_approved: r.workers_approved,
-        })
-        .collect()
+        }
+    }
+}
+
+impl From<stats::Totals> for Totals {
+    fn from(t: stats::Totals) -> Self {
+        Self {
+            applications: t.applications,
+            workers: t.workers,
+        }
+    }
+}
+
+impl From<Statistics> for StatsResponse {
+    fn from(s: Statistics) -> Self {
+        Self {
+            from: s.from,
+            to: s.to,
+            received: s.received.into(),
+            approved: s.approved.into(),
+            in_processing: InProcessing {
+                applications: s.in_processing.applications,
+                recruitment_started: s.in_processing.recruitment_started,
+                recruitment_completed: s.in_processing.recruitment_completed,
+            },
+            refusals_by_reason: s.refusals_by_reason,
+            by_post: s.by_post.into_iter().map(Into::into).collect(),
+            by_designated_category: s.by_designated_category.into_iter().map(Into::into).collect(),
+        }
+    }
 }
 
 /// Applications received, approved and in processing in a period, refusals by reason, and figures by
@@ -92,32 +121,6 @@ pub async fn get_stats(
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Caseworker, Role::Approver, Role::Auditor])?;
     let StatsQuery { from, to } = query.0;
-    if to < from {
-        return Err(ApiError::field("to", "must not be before from"));
-    }
-    let mut conn = pool.get().await?;
-    let received = stats::received(&mut conn, from, to).await?;
-    let approved = stats::approved(&mut conn, from, to).await?;
-    let processing = stats::in_processing(&mut conn, to).await?;
-    let refusals = stats::refusals_by_reason(&mut conn, from, to).await?;
-    Ok(HttpResponse::Ok().json(StatsResponse {
-        from,
-        to,
-        received: Totals {
-            applications: received.applications,
-            workers: received.workers,
-        },
-        approved: Totals {
-            applications: approved.applications,
-            workers: approved.workers,
-        },
-        in_processing: InProcessing {
-            applications: processing.applications,
-            recruitment_started: processing.recruitment_started,
-            recruitment_completed: processing.recruitment_completed,
-        },
-        refusals_by_reason: refusals.into_iter().map(|c| (c.key, c.count)).collect(),
-        by_post: breakdown(stats::by_post(&mut conn, from, to).await?),
-        by_designated_category: breakdown(stats::by_designated_category(&mut conn, from, to).await?),
-    }))
+    let figures = audit::statistics(&pool, from, to).await?;
+    Ok(HttpResponse::Ok().json(StatsResponse::from(figures)))
 }

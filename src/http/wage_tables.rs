@@ -1,25 +1,22 @@
 //! Median monthly wage tables: published by administrators (JSON or CSV), immutable once published,
 //! readable by every role, and looked up by post and date.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::extract::{BodyMedia, QueryParams, RawBody, actor, field_errors, parse_query};
-use super::idempotency::{self, Idempotency, WriteResponse};
+use super::extract::{BodyMedia, QueryParams, RawBody, field_errors, parse_query};
 use super::validate;
+use super::write::{command, created, respond};
 use crate::auth::AuthUser;
 use crate::clock::Clock;
-use crate::db::DbPool;
-use crate::db::audit::{self, Entity, NewAuditEvent};
-use crate::db::wage_tables::{self, WageRow, WageTableRow};
 use crate::domain::Role;
+use crate::domain::reference::{MedianWage, NewWageTable, WageTable};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::workflow::{DbPool, reference};
 
 /// One post's row.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
@@ -79,7 +76,7 @@ pub struct CreateWageTableRequest {
 }
 
 impl CreateWageTableRequest {
-    fn split(self) -> (WageTableMeta, Vec<WageRowDto>) {
+    fn into_table(self) -> NewWageTable {
         let meta = WageTableMeta {
             version_label: self.version_label,
             statistical_month: self.statistical_month,
@@ -87,7 +84,34 @@ impl CreateWageTableRequest {
             effective_from: self.effective_from,
             source_note: self.source_note,
         };
-        (meta, self.rows)
+        meta.with_rows(self.rows)
+    }
+}
+
+impl WageTableMeta {
+    fn with_rows(self, rows: Vec<WageRowDto>) -> NewWageTable {
+        NewWageTable {
+            version_label: self.version_label.trim().to_owned(),
+            statistical_month: self.statistical_month,
+            published_on: self.published_on,
+            effective_from: self.effective_from,
+            source_note: self.source_note.trim().to_owned(),
+            rows: rows.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<WageRowDto> for MedianWage {
+    fn from(r: WageRowDto) -> Self {
+        Self {
+            post_code: r.post_code,
+            title_en: r.title_en.trim().to_owned(),
+            title_zh: r.title_zh,
+            industry_section: r.industry_section.trim().to_owned(),
+            median_monthly_wage_hkd: r.median_monthly_wage_hkd,
+            normal_hours_per_day: r.normal_hours_per_day,
+            is_common_post: r.is_common_post,
+        }
     }
 }
 
@@ -101,7 +125,7 @@ pub struct WageTableResponse {
     pub source_note: String,
     /// A sample built from the few published figures, not an official table.
     pub is_sample: bool,
-    pub row_count: i64,
+    pub row_count: u32,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     /// Present on single-table reads.
@@ -109,7 +133,7 @@ pub struct WageTableResponse {
     pub rows: Option<Vec<WageRowDto>>,
 }
 
-fn table_response(t: WageTableRow, row_count: i64, rows: Option<Vec<WageRow>>) -> WageTableResponse {
+fn table_response(t: WageTable, rows: Option<Vec<MedianWage>>) -> WageTableResponse {
     WageTableResponse {
         id: t.id,
         version_label: t.version_label,
@@ -118,20 +142,20 @@ fn table_response(t: WageTableRow, row_count: i64, rows: Option<Vec<WageRow>>) -
         effective_from: t.effective_from,
         source_note: t.source_note,
         is_sample: t.is_sample,
-        row_count,
+        row_count: t.row_count,
         created_by: t.created_by,
         created_at: t.created_at,
         rows: rows.map(|rows| rows.into_iter().map(row_dto).collect()),
     }
 }
 
-fn row_dto(r: WageRow) -> WageRowDto {
+fn row_dto(r: MedianWage) -> WageRowDto {
     WageRowDto {
         post_code: r.post_code,
         title_en: r.title_en,
         title_zh: r.title_zh,
         industry_section: r.industry_section,
-        median_monthly_wage_hkd: r.median_monthly_wage_hkd.unsigned_abs(),
+        median_monthly_wage_hkd: r.median_monthly_wage_hkd,
         normal_hours_per_day: r.normal_hours_per_day,
         is_common_post: r.is_common_post,
     }
@@ -221,11 +245,12 @@ pub async fn create_wage_table(
     user: AuthUser,
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    clock: web::Data<Clock>,
     body: RawBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin])?;
-    let (meta, rows) = match body.media {
-        BodyMedia::Json => body.parse_json::<CreateWageTableRequest>()?.split(),
+    let table = match body.media {
+        BodyMedia::Json => body.parse_json::<CreateWageTableRequest>()?.into_table(),
         BodyMedia::Csv => {
             let meta = parse_query::<WageTableMeta>(req.query_string())?;
             let bytes = body.bytes.clone();
@@ -233,80 +258,16 @@ pub async fn create_wage_table(
             let rows = web::block(move || parse_csv(&bytes))
                 .await
                 .map_err(|e| ApiError::Internal(e.into()))??;
-            (meta, rows)
+            meta.with_rows(rows)
         }
         BodyMedia::Other => return Err(ApiError::UnsupportedMediaType),
     };
-    if rows.is_empty() {
-        return Err(ApiError::field("rows", "must list at least one post"));
-    }
-    let mut codes: Vec<&str> = rows.iter().map(|r| r.post_code.as_str()).collect();
-    codes.sort_unstable();
-    if let Some(dup) = codes.windows(2).find(|w| w[0] == w[1]) {
-        return Err(ApiError::field("rows", format!("list post {} more than once", dup[0])));
-    }
-    if meta.statistical_month.is_some_and(|m| chrono::Datelike::day(&m) != 1) {
-        return Err(ApiError::field("statistical_month", "must be the first day of a month"));
-    }
-    let actor = actor(&user, &req);
-    let idempotency = Idempotency::from_request(&req, &user, &body.bytes)?;
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
-                return Ok(previous);
-            }
-            if let Some(latest) = wage_tables::list(conn).await?.first().map(|(t, _)| t.effective_from)
-                && meta.effective_from <= latest
-            {
-                return Err(ApiError::Conflict(format!(
-                    "A new table must take effect after the latest one ({latest}); history is not rewritten."
-                )));
-            }
-            let table = WageTableRow {
-                id: Uuid::new_v4(),
-                version_label: meta.version_label.trim().to_owned(),
-                statistical_month: meta.statistical_month,
-                published_on: meta.published_on,
-                effective_from: meta.effective_from,
-                source_note: meta.source_note.trim().to_owned(),
-                is_sample: false,
-                created_by: actor.sub.clone(),
-                created_at: Utc::now(),
-            };
-            let stored: Vec<WageRow> = rows
-                .into_iter()
-                .map(|r| WageRow {
-                    table_id: table.id,
-                    post_code: r.post_code,
-                    title_en: r.title_en.trim().to_owned(),
-                    title_zh: r.title_zh,
-                    industry_section: r.industry_section.trim().to_owned(),
-                    median_monthly_wage_hkd: i32::try_from(r.median_monthly_wage_hkd).unwrap_or(i32::MAX),
-                    normal_hours_per_day: r.normal_hours_per_day,
-                    is_common_post: r.is_common_post,
-                })
-                .collect();
-            wage_tables::insert(conn, &table, &stored)
-                .await
-                .map_err(|e| match ApiError::from(e) {
-                    ApiError::Conflict(_) => ApiError::Conflict("A table with this version label exists.".into()),
-                    other => other,
-                })?;
-            let count = i64::try_from(stored.len()).unwrap_or(i64::MAX);
-            let body = table_response(table, count, None);
-            audit::append(
-                conn,
-                NewAuditEvent::created(&actor, Entity::WageTable(body.id), "wage_table.published", &body)?,
-            )
-            .await?;
-            let response = WriteResponse::new(StatusCode::CREATED, &body)
-                .map(|r| r.location(format!("/v1/wage-tables/{}", body.id)))?;
-            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
-            Ok(response)
-        })
-        .await?;
-    Ok(response.into_response())
+    let cmd = command(&user, &req, &clock, &body.bytes)?;
+    let reply = reference::publish_wage_table(&pool, &cmd, table, |t| {
+        Ok(created(&table_response(t.clone(), None))?.with_location(format!("/v1/wage-tables/{}", t.id)))
+    })
+    .await?;
+    Ok(respond(reply))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -324,11 +285,10 @@ pub struct WageTableListResponse {
 #[get("/wage-tables")]
 pub async fn list_wage_tables(user: AuthUser, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
     user.require(&Role::TOKEN_ROLES)?;
-    let mut conn = pool.get().await?;
-    let items = wage_tables::list(&mut conn)
+    let items = reference::wage_tables(&pool)
         .await?
         .into_iter()
-        .map(|(t, n)| table_response(t, n, None))
+        .map(|t| table_response(t, None))
         .collect();
     Ok(HttpResponse::Ok().json(WageTableListResponse { items }))
 }
@@ -348,12 +308,8 @@ pub async fn get_wage_table(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&Role::TOKEN_ROLES)?;
-    let mut conn = pool.get().await?;
-    let (table, rows) = wage_tables::get(&mut conn, id.into_inner())
-        .await
-        .map_err(super::employers::not_found("wage table"))?;
-    let count = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-    Ok(HttpResponse::Ok().json(table_response(table, count, Some(rows))))
+    let (table, rows) = reference::wage_table(&pool, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(table_response(table, Some(rows))))
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -393,11 +349,7 @@ pub async fn lookup_wage(
 ) -> Result<HttpResponse, ApiError> {
     user.require(&Role::TOKEN_ROLES)?;
     let on = query.0.on.unwrap_or_else(|| clock.today());
-    let mut conn = pool.get().await?;
-    let Some((table, row)) = wage_tables::lookup(&mut conn, &query.0.post, on).await? else {
-        return Err(ApiError::NotFound("wage table in force on that date"));
-    };
-    let row = row.ok_or(ApiError::NotFound("row for that post in the table in force"))?;
+    let (table, row) = reference::lookup_median(&pool, &query.0.post, on).await?;
     Ok(HttpResponse::Ok().json(WageLookupResponse {
         on,
         table_id: table.id,

@@ -1,32 +1,34 @@
-//! Which rules run when, and from what inputs.
+//! Which rules run when, and from what inputs: each function gathers a rule's inputs from storage and
+//! policy, runs the pure rules of `domain::rules`, and returns their results with provenance.
 
 use chrono::NaiveDate;
-use serde_json::Value;
 use uuid::Uuid;
 
+use super::error::Result;
+use super::ratio::{self, Leaving};
 use crate::db::{Conn, applications, casework, wage_tables};
 use crate::domain::application::{Application, StoredVacancy};
 use crate::domain::policy::{PolicySet, keys};
-use crate::domain::rules::decision::{Decision, decide};
+use crate::domain::rules::decision::{Decision, RecruitmentConduct, VacancyAssessment, decide};
 use crate::domain::rules::eligibility::{self, SanctionBar};
-use crate::domain::rules::ratio::{self, RatioScope};
+use crate::domain::rules::ratio::Counted;
 use crate::domain::rules::recruitment::{self, InterviewOutcome, ReferralRecord};
 use crate::domain::rules::wage::{self, WageBinding};
 use crate::domain::rules::{RuleResult, WageTableRef};
 use crate::domain::{ApplicationId, VacancyId};
-use crate::error::ApiError;
 
 fn category(v: &StoredVacancy) -> Option<&str> {
     v.vacancy.designated_category_code.as_deref()
 }
 
-/// R-ELIG-4, R-ELIG-3 per vacancy and R-APP-3, R-SAN-2 for the application, as on `on`.
+/// R-ELIG-4, R-ELIG-3 per vacancy and R-APP-3, R-SAN-2 for the application, as on `on`. The last two
+/// read the employer's other cases: run them under the employer's lock when the answer is acted on.
 pub async fn submission_checks(
     conn: &mut Conn,
     policy: &PolicySet,
     app: &Application,
     on: NaiveDate,
-) -> Result<Vec<RuleResult>, ApiError> {
+) -> Result<Vec<RuleResult>> {
     let mut results = Vec::new();
     for v in &app.vacancies {
         let suspended = policy.get::<bool>(keys::DESIGNATED_EXCLUSION_SUSPENDED, category(v), on)?;
@@ -80,7 +82,7 @@ pub async fn medians_on(
     conn: &mut Conn,
     app: &Application,
     on: NaiveDate,
-) -> Result<Vec<(VacancyId, Option<WageTableRef>)>, ApiError> {
+) -> Result<Vec<(VacancyId, Option<WageTableRef>)>> {
     let mut medians = Vec::new();
     for v in &app.vacancies {
         let found = match &v.vacancy.post_code {
@@ -89,7 +91,7 @@ pub async fn medians_on(
                     id: table.id,
                     version_label: table.version_label,
                     post_code: row.post_code,
-                    median_monthly_wage_hkd: row.median_monthly_wage_hkd.unsigned_abs(),
+                    median_monthly_wage_hkd: row.median_monthly_wage_hkd,
                 }),
                 _ => None,
             },
@@ -101,15 +103,17 @@ pub async fn medians_on(
 }
 
 /// The recruitment rules: period ended (R-REC-1) and outcomes recorded for every job seeker (R-REC-5),
-/// which gate completing recruitment, plus fairness (R-REC-5), job fairs (R-REC-4) and unmet need (R-REC-7).
+/// which gate completing recruitment, plus fairness (R-REC-5), job fairs (R-REC-4) and unmet need
+/// (R-REC-7). Each vacancy's unmet need comes back with the results.
 pub async fn recruitment_checks(
     conn: &mut Conn,
     policy: &PolicySet,
     app: &Application,
     today: NaiveDate,
-) -> Result<Vec<RuleResult>, ApiError> {
+) -> Result<(Vec<RuleResult>, Vec<(VacancyId, u32)>)> {
     let records = casework::recruitment_of(conn, app.id).await?;
     let mut results = Vec::new();
+    let mut unmet = Vec::new();
     for v in &app.vacancies {
         let subject = Some(v.id.0);
         if let Some(ends) = v.progress.recruitment_ends_on {
@@ -124,13 +128,10 @@ pub async fn recruitment_checks(
         let referrals: Vec<ReferralRecord> = records
             .referrals
             .iter()
-            .filter(|r| r.vacancy_id == v.id.0)
+            .filter(|r| r.vacancy_id == v.id)
             .map(|r| ReferralRecord {
                 id: r.id,
-                outcome: r
-                    .outcome
-                    .as_deref()
-                    .and_then(|o| serde_json::from_value(Value::String(o.to_owned())).ok()),
+                outcome: r.outcome,
                 meets_requirements: r.meets_requirements,
             })
             .collect();
@@ -147,8 +148,8 @@ pub async fn recruitment_checks(
         let mut attended: Vec<u32> = records
             .job_fairs
             .iter()
-            .filter(|j| j.vacancy_id == v.id.0 && j.attended)
-            .map(|j| j.week_no.unsigned_abs())
+            .filter(|j| j.vacancy_id == v.id && j.attended)
+            .map(|j| j.week_no)
             .collect();
         attended.sort_unstable();
         attended.dedup();
@@ -160,27 +161,45 @@ pub async fn recruitment_checks(
             })
             .with_provenance(subject, vec![required.source], vec![]),
         );
-        results.push(
-            recruitment::unmet_need(&recruitment::UnmetNeedInput {
-                workers_requested: v.vacancy.workers_requested,
-                locals_hired: u32::try_from(hired).unwrap_or(u32::MAX),
-            })
-            .with_provenance(subject, vec![], vec![]),
-        );
+        let need = recruitment::UnmetNeedInput {
+            workers_requested: v.vacancy.workers_requested,
+            locals_hired: u32::try_from(hired).unwrap_or(u32::MAX),
+        };
+        unmet.push((v.id, recruitment::unmet(&need)));
+        results.push(recruitment::unmet_need(&need).with_provenance(subject, vec![], vec![]));
     }
-    Ok(results)
+    Ok((results, unmet))
 }
 
-/// Everything the decision rests on, as on the decision date `today`: the recruitment rules, the
-/// median wage (R-WAGE-1/3) and the ratio (R-RAT-1..3), and the decision they lead to.
+/// Everything the decision rests on, as on the decision date `today`.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    /// The recruitment rules, the median wage (R-WAGE-1/3) and the ratio (R-RAT-1..3) per vacancy.
+    pub results: Vec<RuleResult>,
+    /// The decision they lead to.
+    pub decision: Decision,
+    /// The median in force on the decision date, per vacancy.
+    pub medians_at_decision: Vec<(VacancyId, Option<WageTableRef>)>,
+}
+
+/// The assessment of `app` on `today`. The ratio reads across the employer's cases: run it under the
+/// employer's lock when the decision is acted on.
 pub async fn assessment(
     conn: &mut Conn,
     policy: &PolicySet,
     app: &Application,
     today: NaiveDate,
-) -> Result<(Vec<RuleResult>, Decision, Vec<(VacancyId, Option<WageTableRef>)>), ApiError> {
-    let mut results: Vec<RuleResult> = recruitment_checks(conn, policy, app, today)
-        .await?
+) -> Result<Assessment> {
+    let (recruitment, unmet) = recruitment_checks(conn, policy, app, today).await?;
+    let conduct = RecruitmentConduct {
+        qualified_local_refused: recruitment
+            .iter()
+            .any(|r| r.rule_id == recruitment::LOCAL_CANDIDATES && !r.passed()),
+        job_fair_missed: recruitment
+            .iter()
+            .any(|r| r.rule_id == recruitment::JOB_FAIRS && !r.passed()),
+    };
+    let mut results: Vec<RuleResult> = recruitment
         .into_iter()
         .filter(|r| r.rule_id != recruitment::PERIOD_ENDED && r.rule_id != recruitment::OUTCOMES_RECORDED)
         .collect();
@@ -188,9 +207,10 @@ pub async fn assessment(
     // Median wage, bound as policy says (on the submission date for the policy itself).
     let submitted_on = app.submitted_on.unwrap_or(today);
     let binding = policy.get::<WageBinding>(keys::WAGE_BINDING, None, submitted_on)?;
-    let at_decision = medians_on(conn, app, today).await?;
+    let medians_at_decision = medians_on(conn, app, today).await?;
+    let mut wage_met: Vec<(VacancyId, bool)> = Vec::new();
     for v in &app.vacancies {
-        let decision_ref = at_decision
+        let at_decision = medians_at_decision
             .iter()
             .find(|(id, _)| *id == v.id)
             .and_then(|(_, m)| m.clone());
@@ -203,99 +223,59 @@ pub async fn assessment(
         .await?
         .into_iter()
         .collect();
-        tables.extend(decision_ref.clone());
-        results.push(
-            wage::median_wage(&wage::MedianWageInput {
-                offered_monthly_wage_hkd: v.vacancy.monthly_wage_hkd,
-                binding: binding.value,
-                median_at_submission_hkd: v.progress.median_at_submission_hkd,
-                median_at_decision_hkd: decision_ref.map(|r| r.median_monthly_wage_hkd),
-                benchmark_median_hkd: v.progress.benchmark_median_hkd,
-                benchmark_source: v.progress.benchmark_source.clone(),
-            })
-            .with_provenance(Some(v.id.0), vec![binding.source.clone()], tables),
-        );
+        tables.extend(at_decision.clone());
+        let result = wage::median_wage(&wage::MedianWageInput {
+            offered_monthly_wage_hkd: v.vacancy.monthly_wage_hkd,
+            binding: binding.value,
+            median_at_submission_hkd: v.progress.median_at_submission_hkd,
+            median_at_decision_hkd: at_decision.map(|r| r.median_monthly_wage_hkd),
+            benchmark_median_hkd: v.progress.benchmark_median_hkd,
+            benchmark_source: v.progress.benchmark_source.clone(),
+        })
+        .with_provenance(Some(v.id.0), vec![binding.source.clone()], tables);
+        wage_met.push((v.id, result.passed()));
+        results.push(result);
     }
 
-    // The ratio, on the decision date, against the latest headcount return.
-    let headcount = casework::latest_headcount_return(conn, app.employer_id, today).await?;
-    // Capacity already used: workers in post (the more of the return's count and the service's own
-    // records) and places approved elsewhere still waiting for their worker.
-    let in_use = super::places::in_use(conn, app.employer_id, Some(app.id), today).await?;
-    let mut enterprise_used_here = 0u32;
-    let mut post_used_here: Vec<(String, u32)> = Vec::new();
+    // The ratio, on the decision date, against the latest headcount return; the case's own places (none
+    // before it is decided) are what the decision grants. Earlier vacancies of this decision use
+    // capacity before later ones of the same scope.
+    let counts = ratio::counts(conn, app.employer_id, Leaving::Application(app.id), today).await?;
+    let mut taken: Vec<(Counted, u32)> = Vec::new();
+    let mut assessed = Vec::new();
     for v in &app.vacancies {
-        let unmet = results
-            .iter()
-            .find(|r| r.rule_id == recruitment::UNMET_NEED && r.subject == Some(v.id.0))
-            .and_then(|r| r.output["unmet_need"].as_u64())
-            .and_then(|n| u32::try_from(n).ok())
-            .unwrap_or(0);
-        let ratio_value = policy.get::<u32>(keys::RATIO_LOCAL_PER_IMPORTED, category(v), today)?;
-        let scope = policy.get::<RatioScope>(keys::RATIO_SCOPE, category(v), today)?;
-        let input = match (scope.value, category(v)) {
-            (RatioScope::PerPost, Some(post)) => {
-                let earlier_here = post_used_here.iter().find(|(p, _)| p == post).map_or(0, |(_, n)| *n);
-                ratio::RatioInput {
-                    scope: RatioScope::PerPost,
-                    post: Some(post.to_owned()),
-                    locals_per_imported: ratio_value.value,
-                    full_time_locals: headcount.as_ref().map_or(0, |h| h.locals_in(post)),
-                    imported_in_post: headcount
-                        .as_ref()
-                        .map_or(0, |h| h.imported_in(post))
-                        .max(in_use.in_post(Some(post))),
-                    places_already_approved: in_use.pending(Some(post)) + earlier_here,
-                    places_requested: unmet,
-                    headcount_return_id: headcount.as_ref().map(|h| h.id),
-                }
-            }
-            _ => ratio::RatioInput {
-                scope: RatioScope::Enterprise,
-                post: None,
-                locals_per_imported: ratio_value.value,
-                full_time_locals: headcount.as_ref().map_or(0, |h| h.full_time_locals.unsigned_abs()),
-                imported_in_post: headcount
-                    .as_ref()
-                    .map_or(0, |h| h.imported_workers.unsigned_abs())
-                    .max(in_use.in_post(None)),
-                places_already_approved: in_use.pending(None) + enterprise_used_here,
-                places_requested: unmet,
-                headcount_return_id: headcount.as_ref().map(|h| h.id),
-            },
-        };
-        let places = ratio::places_allowed(&input);
-        match &input.post {
-            Some(post) => match post_used_here.iter_mut().find(|(p, _)| p == post) {
-                Some((_, n)) => *n += places,
-                None => post_used_here.push((post.clone(), places)),
-            },
-            None => enterprise_used_here += places,
+        let scoped = ratio::scope_for(policy, category(v), today)?;
+        let need = unmet.iter().find(|(id, _)| *id == v.id).map_or(0, |(_, n)| *n);
+        let taken_now = taken.iter().find(|(c, _)| *c == scoped.counted).map_or(0, |(_, n)| *n);
+        let input = counts.input(&scoped.counted, scoped.locals_per_imported, need, taken_now);
+        let places = crate::domain::rules::ratio::places_allowed(&input);
+        match taken.iter_mut().find(|(c, _)| *c == scoped.counted) {
+            Some((_, n)) => *n += places,
+            None => taken.push((scoped.counted.clone(), places)),
         }
-        results.push(ratio::ratio(&input).with_provenance(
-            Some(v.id.0),
-            vec![ratio_value.source, scope.source],
-            vec![],
-        ));
+        results.push(crate::domain::rules::ratio::ratio(&input).with_provenance(Some(v.id.0), scoped.sources, vec![]));
+        assessed.push(VacancyAssessment {
+            vacancy_id: v.id.0,
+            requested: v.vacancy.workers_requested,
+            unmet_need: need,
+            ratio_places: places,
+            wage_met: wage_met.iter().any(|(id, met)| *id == v.id && *met),
+        });
     }
-
-    let requested: Vec<(Uuid, u32)> = app
-        .vacancies
-        .iter()
-        .map(|v| (v.id.0, v.vacancy.workers_requested))
-        .collect();
-    let decision = decide(&results, &requested);
-    Ok((results, decision, at_decision))
+    Ok(Assessment {
+        results,
+        decision: decide(&assessed, conduct),
+        medians_at_decision,
+    })
 }
 
-/// Keeps only failures, for a 422 that names every rule broken.
 /// The wage-table version a stored median came from, for a rule's provenance.
 async fn table_ref(
     conn: &mut Conn,
     v: &StoredVacancy,
-    table: Option<uuid::Uuid>,
+    table: Option<Uuid>,
     median: Option<u32>,
-) -> Result<Option<WageTableRef>, ApiError> {
+) -> Result<Option<WageTableRef>> {
     let (Some(id), Some(median), Some(post_code)) = (table, median, &v.vacancy.post_code) else {
         return Ok(None);
     };
@@ -315,7 +295,7 @@ pub async fn contract_median(
     app: &Application,
     v: &StoredVacancy,
     contract_wage_hkd: u32,
-) -> Result<RuleResult, ApiError> {
+) -> Result<RuleResult> {
     let submitted_on = app.submitted_on.or(app.decided_on).unwrap_or_default();
     let binding = policy.get::<WageBinding>(keys::WAGE_BINDING, None, submitted_on)?;
     let p = &v.progress;
@@ -337,22 +317,7 @@ pub async fn contract_median(
     .with_provenance(Some(v.id.0), vec![binding.source], tables))
 }
 
-pub fn failures(results: &[RuleResult]) -> Vec<&RuleResult> {
-    results.iter().filter(|r| !r.passed()).collect()
-}
-
-/// A 422 naming the first failed rule and the reasons of all.
-pub fn violation(failed: &[&RuleResult]) -> ApiError {
-    let rule_id = failed.first().map_or_else(String::new, |r| r.rule_id.clone());
-    let reason = failed
-        .iter()
-        .map(|r| format!("{}: {}", r.rule_id, r.reason))
-        .collect::<Vec<_>>()
-        .join(" ");
-    ApiError::RuleViolation { rule_id, reason }
-}
-
-/// Loads the application again (after changes) for the response.
-pub async fn reload(conn: &mut Conn, id: ApplicationId) -> Result<Application, ApiError> {
+/// The case again, after a change, for the reply.
+pub async fn reload(conn: &mut Conn, id: ApplicationId) -> Result<Application> {
     Ok(applications::get(conn, id, None).await?)
 }

@@ -1,18 +1,42 @@
-//! Use cases of the casework: gather a rule's inputs from storage and policy, run the pure rules of
-//! `domain::rules`, and return their results. Handlers call these inside their transaction; nothing
-//! here knows about HTTP, and the rules themselves know nothing about storage.
+//! The use cases: everything a person, a timer or a CLI can do, one function each. A use case takes
+//! plain inputs and the actor (a [`Command`]), gathers what its rules need from storage and policy,
+//! runs the pure rules of `domain::rules`, changes state, stores each rule result with its inputs and
+//! versions, and leaves its audit records to the one unit of work ([`unit::write`]) that wraps every
+//! write. Reads take the [`Viewer`](crate::domain::Viewer) they answer for. Nothing here knows HTTP;
+//! the answer a write gives is rendered by its caller (`reply`) so that retries can be given it again.
 
+pub mod applications;
+pub mod audit;
 pub mod checks;
+pub mod employer_records;
+pub mod employers;
+pub mod error;
+pub mod lifecycle;
 pub mod places;
+pub mod ratio;
+pub mod recruitment;
+pub mod reference;
+pub mod unit;
+pub mod workers;
 
-use crate::domain::policy::PolicyError;
-use crate::error::ApiError;
+pub use crate::db::DbPool;
+pub use crate::db::applications::ApplicationFilter;
+pub use crate::db::pagination::{Cursor, InvalidCursor, Page};
+pub use error::{FieldError, Result, WorkflowError};
+pub use unit::{Command, IdempotencyKey, IfMatch, Reply};
 
-impl From<PolicyError> for ApiError {
-    fn from(err: PolicyError) -> Self {
-        ApiError::RuleViolation {
-            rule_id: "POLICY".into(),
-            reason: err.to_string(),
-        }
+/// What `/readyz` asks the database.
+pub mod readiness {
+    use super::{DbPool, Result, WorkflowError, unit};
+
+    /// The database answers and has applied the migration `expected_version` (the newest this binary
+    /// carries).
+    pub async fn schema_is_current(pool: &DbPool, expected_version: &str) -> Result<bool> {
+        unit::read(pool, async |conn| {
+            crate::db::schema_is_current(conn, expected_version)
+                .await
+                .map_err(|e| WorkflowError::Unavailable(e.to_string()))
+        })
+        .await
     }
 }

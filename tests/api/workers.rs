@@ -223,16 +223,18 @@ async fn a_worker_goes_from_approval_to_briefed_with_every_step_audited() {
         "TEST-2026-01"
     );
     // Each stored check evaluates again, from its stored inputs, to the same result: the contract's and
-    // those run when the worker was named.
+    // those run when the worker was named (admission, and the ratio still covering the place).
     let mut stored: Vec<RuleResult> = serde_json::from_value(view["contract"]["checks"].clone()).unwrap();
     stored.extend(serde_json::from_value::<Vec<RuleResult>>(view["checks"].clone()).unwrap());
-    assert_eq!(stored.len(), 9);
+    assert_eq!(stored.len(), 10);
     for check in &stored {
         assert_eq!(&rerun(check).unwrap(), check);
     }
     assert_eq!(view["checks"][0]["rule_id"], "R-ELIG-5");
     assert_eq!(view["checks"][0]["policy"][0]["key"], "inadmissible_nationalities");
     assert_eq!(view["checks"][1]["rule_id"], "R-ELIG-6");
+    assert_eq!(view["checks"][2]["rule_id"], "R-RAT-1");
+    assert_eq!(view["checks"][2]["subject"], view["place"]["id"]);
     let deadline_policy = view["place"]["aip_deadline_policy_id"].as_str().unwrap();
     assert_eq!(
         app.count(&format!(

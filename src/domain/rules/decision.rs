@@ -5,8 +5,6 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{RuleResult, ratio, recruitment, wage};
-
 /// Why places were refused (R-DEC-1 reason codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -65,61 +63,65 @@ pub struct Decision {
     pub reason_codes: Vec<ReasonCode>,
 }
 
-fn failed(results: &[RuleResult], rule_id: &str, subject: Option<Uuid>) -> bool {
-    results
-        .iter()
-        .any(|r| r.rule_id == rule_id && !r.passed() && (subject.is_none() || r.subject == subject))
+/// What the decision rests on for one vacancy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VacancyAssessment {
+    pub vacancy_id: Uuid,
+    pub requested: u32,
+    /// Places still unfilled after local recruitment (R-REC-7).
+    pub unmet_need: u32,
+    /// Places the ratio allows for the unmet need (R-RAT-1).
+    pub ratio_places: u32,
+    /// The offered wage is not below the binding median (R-WAGE-1).
+    pub wage_met: bool,
 }
 
-fn output_u32(results: &[RuleResult], rule_id: &str, subject: Uuid, field: &str) -> Option<u32> {
-    results
-        .iter()
-        .find(|r| r.rule_id == rule_id && r.subject == Some(subject))
-        .and_then(|r| r.output[field].as_u64())
-        .and_then(|v| u32::try_from(v).ok())
+/// How local recruitment was conducted across the application (R-REC-4, R-REC-5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RecruitmentConduct {
+    pub qualified_local_refused: bool,
+    pub job_fair_missed: bool,
 }
 
-/// Decides from the assessment's rule results; `requested` lists each vacancy and its request.
-pub fn decide(results: &[RuleResult], requested: &[(Uuid, u32)]) -> Decision {
+/// Decides from the assessment: places per vacancy and the reasons for any refused.
+pub fn decide(vacancies: &[VacancyAssessment], conduct: RecruitmentConduct) -> Decision {
     let mut application_codes = Vec::new();
-    if failed(results, recruitment::LOCAL_CANDIDATES, None) {
+    if conduct.qualified_local_refused {
         application_codes.push(ReasonCode::LocalCandidateRefused);
     }
-    if failed(results, recruitment::JOB_FAIRS, None) {
+    if conduct.job_fair_missed {
         application_codes.push(ReasonCode::JobFairNotAttended);
     }
-    let vacancies: Vec<VacancyPlaces> = requested
+    let decided: Vec<VacancyPlaces> = vacancies
         .iter()
-        .map(|&(id, asked)| {
+        .map(|v| {
             let mut codes = Vec::new();
-            let unmet = output_u32(results, recruitment::UNMET_NEED, id, "unmet_need").unwrap_or(0);
-            let by_ratio = output_u32(results, ratio::RATIO, id, "places").unwrap_or(0);
-            if unmet == 0 {
+            if v.unmet_need == 0 {
                 codes.push(ReasonCode::NotGenuineNeed);
             }
-            if by_ratio < unmet {
+            if v.ratio_places < v.unmet_need {
                 codes.push(ReasonCode::RatioNotMet);
             }
-            if failed(results, wage::MEDIAN_WAGE, Some(id)) {
+            if !v.wage_met {
                 codes.push(ReasonCode::WageBelowMedian);
             }
-            let places = if codes.contains(&ReasonCode::WageBelowMedian) || !application_codes.is_empty() {
+            let places = if !v.wage_met || !application_codes.is_empty() {
                 0
             } else {
-                unmet.min(by_ratio)
+                v.unmet_need.min(v.ratio_places)
             };
             VacancyPlaces {
-                vacancy_id: id,
-                requested: asked,
+                vacancy_id: v.vacancy_id,
+                requested: v.requested,
                 places,
                 reason_codes: codes,
             }
         })
         .collect();
-    let total: u32 = vacancies.iter().map(|v| v.places).sum();
-    let asked: u32 = requested.iter().map(|(_, n)| n).sum();
+    let total: u32 = decided.iter().map(|v| v.places).sum();
+    let asked: u32 = vacancies.iter().map(|v| v.requested).sum();
     let mut reason_codes = application_codes;
-    for v in &vacancies {
+    for v in &decided {
         reason_codes.extend(v.reason_codes.iter().copied());
     }
     reason_codes.sort();
@@ -131,46 +133,45 @@ pub fn decide(results: &[RuleResult], requested: &[(Uuid, u32)]) -> Decision {
     };
     Decision {
         outcome,
-        vacancies,
+        vacancies: decided,
         reason_codes,
+    }
+}
+
+impl Decision {
+    /// A refusal: no places, whatever the rules would have allowed, for the approver's reasons.
+    pub fn refusal(mut self, reason_codes: Vec<ReasonCode>) -> Self {
+        for v in &mut self.vacancies {
+            v.places = 0;
+        }
+        self.outcome = DecisionOutcome::Refuse;
+        self.reason_codes = reason_codes;
+        self
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::rules::{Outcome, result};
-    use serde_json::json;
 
-    fn rule(id: &str, subject: Option<Uuid>, outcome: Outcome, output: serde_json::Value) -> RuleResult {
-        let mut r = result(id, 1, &json!({}), outcome, String::new(), output);
-        r.subject = subject;
-        r
+    fn vacancy(v: Uuid, requested: u32, unmet: u32, ratio_places: u32, wage_met: bool) -> VacancyAssessment {
+        VacancyAssessment {
+            vacancy_id: v,
+            requested,
+            unmet_need: unmet,
+            ratio_places,
+            wage_met,
+        }
     }
 
-    fn vacancy_results(v: Uuid, unmet: u32, ratio_places: u32, wage_ok: bool) -> Vec<RuleResult> {
-        let pass = |ok: bool| if ok { Outcome::Pass } else { Outcome::Fail };
-        vec![
-            rule(
-                recruitment::UNMET_NEED,
-                Some(v),
-                pass(unmet > 0),
-                json!({"unmet_need": unmet}),
-            ),
-            rule(
-                ratio::RATIO,
-                Some(v),
-                pass(ratio_places >= unmet),
-                json!({"places": ratio_places}),
-            ),
-            rule(wage::MEDIAN_WAGE, Some(v), pass(wage_ok), json!({})),
-        ]
+    fn fair() -> RecruitmentConduct {
+        RecruitmentConduct::default()
     }
 
     #[test]
     fn full_approval_when_need_ratio_and_wage_all_allow() {
         let v = Uuid::new_v4();
-        let d = decide(&vacancy_results(v, 2, 2, true), &[(v, 2)]);
+        let d = decide(&[vacancy(v, 2, 2, 2, true)], fair());
         assert_eq!(d.outcome, DecisionOutcome::Approve);
         assert_eq!(d.vacancies[0].places, 2);
         assert!(d.reason_codes.is_empty());
@@ -179,7 +180,7 @@ mod tests {
     #[test]
     fn ratio_cap_gives_a_partial_approval_with_its_reason() {
         let v = Uuid::new_v4();
-        let d = decide(&vacancy_results(v, 3, 1, true), &[(v, 3)]);
+        let d = decide(&[vacancy(v, 3, 3, 1, true)], fair());
         assert_eq!(d.outcome, DecisionOutcome::PartiallyApprove);
         assert_eq!(d.vacancies[0].places, 1);
         assert_eq!(d.reason_codes, vec![ReasonCode::RatioNotMet]);
@@ -188,7 +189,7 @@ mod tests {
     #[test]
     fn locals_hired_reduce_places_to_the_unmet_need() {
         let v = Uuid::new_v4();
-        let d = decide(&vacancy_results(v, 1, 5, true), &[(v, 3)]);
+        let d = decide(&[vacancy(v, 3, 1, 5, true)], fair());
         assert_eq!(d.vacancies[0].places, 1);
         assert_eq!(d.outcome, DecisionOutcome::PartiallyApprove);
     }
@@ -196,26 +197,34 @@ mod tests {
     #[test]
     fn wage_below_median_refuses_that_vacancy_only() {
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
-        let mut results = vacancy_results(a, 2, 2, false);
-        results.extend(vacancy_results(b, 1, 1, true));
-        let d = decide(&results, &[(a, 2), (b, 1)]);
+        let d = decide(&[vacancy(a, 2, 2, 2, false), vacancy(b, 1, 1, 1, true)], fair());
         assert_eq!(d.outcome, DecisionOutcome::PartiallyApprove);
         assert_eq!((d.vacancies[0].places, d.vacancies[1].places), (0, 1));
         assert_eq!(d.reason_codes, vec![ReasonCode::WageBelowMedian]);
-        let d = decide(&vacancy_results(a, 2, 2, false), &[(a, 2)]);
+        let d = decide(&[vacancy(a, 2, 2, 2, false)], fair());
         assert_eq!(d.outcome, DecisionOutcome::Refuse);
     }
 
     #[test]
     fn an_unfairly_rejected_local_or_a_missed_job_fair_refuses_everything() {
         let v = Uuid::new_v4();
-        for (rule_id, code) in [
-            (recruitment::LOCAL_CANDIDATES, ReasonCode::LocalCandidateRefused),
-            (recruitment::JOB_FAIRS, ReasonCode::JobFairNotAttended),
+        for (conduct, code) in [
+            (
+                RecruitmentConduct {
+                    qualified_local_refused: true,
+                    job_fair_missed: false,
+                },
+                ReasonCode::LocalCandidateRefused,
+            ),
+            (
+                RecruitmentConduct {
+                    qualified_local_refused: false,
+                    job_fair_missed: true,
+                },
+                ReasonCode::JobFairNotAttended,
+            ),
         ] {
-            let mut results = vacancy_results(v, 2, 2, true);
-            results.push(rule(rule_id, Some(v), Outcome::Fail, json!({})));
-            let d = decide(&results, &[(v, 2)]);
+            let d = decide(&[vacancy(v, 2, 2, 2, true)], conduct);
             assert_eq!(d.outcome, DecisionOutcome::Refuse);
             assert_eq!(d.vacancies[0].places, 0);
             assert!(d.reason_codes.contains(&code));
@@ -225,8 +234,17 @@ mod tests {
     #[test]
     fn no_unmet_need_is_refused_as_not_genuine() {
         let v = Uuid::new_v4();
-        let d = decide(&vacancy_results(v, 0, 4, true), &[(v, 2)]);
+        let d = decide(&[vacancy(v, 2, 0, 4, true)], fair());
         assert_eq!(d.outcome, DecisionOutcome::Refuse);
         assert_eq!(d.reason_codes, vec![ReasonCode::NotGenuineNeed]);
+    }
+
+    #[test]
+    fn a_refusal_grants_nothing_for_the_approver_s_reasons() {
+        let v = Uuid::new_v4();
+        let d = decide(&[vacancy(v, 2, 2, 2, true)], fair()).refusal(vec![ReasonCode::PoorComplianceRecord]);
+        assert_eq!(d.outcome, DecisionOutcome::Refuse);
+        assert_eq!(d.vacancies[0].places, 0);
+        assert_eq!(d.reason_codes, vec![ReasonCode::PoorComplianceRecord]);
     }
 }

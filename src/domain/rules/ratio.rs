@@ -3,10 +3,10 @@
 //! post and places already approved use up capacity first; the places this application may get are what
 //! remains, up to what it asks for.
 
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-
 use super::{Outcome, RuleResult, result};
+use crate::domain::casework::HeadcountReturn;
+use crate::domain::worker::PlacesInUse;
+use serde::{Deserialize, Serialize};
 
 pub const RATIO: &str = "R-RAT-1";
 
@@ -37,15 +37,41 @@ pub struct RatioInput {
     pub headcount_return_id: Option<uuid::Uuid>,
 }
 
-/// The number of places the ratio allows, and whether that covers the request.
-pub fn ratio(input: &RatioInput) -> RuleResult {
+/// What the ratio works out for an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RatioOutput {
+    /// Imported workers the full-time locals allow.
+    pub capacity: u32,
+    /// Imported workers in post and places already approved.
+    pub used: u32,
+    /// Places the ratio still allows.
+    pub allowed: u32,
+    /// Of those, the places this request gets.
+    pub places: u32,
+}
+
+/// The ratio's arithmetic: capacity, what is used, and what remains for the request.
+pub fn position(input: &RatioInput) -> RatioOutput {
     let capacity = input
         .full_time_locals
         .checked_div(input.locals_per_imported)
         .unwrap_or(0);
     let used = input.imported_in_post.saturating_add(input.places_already_approved);
     let allowed = capacity.saturating_sub(used);
-    let places = input.places_requested.min(allowed);
+    RatioOutput {
+        capacity,
+        used,
+        allowed,
+        places: input.places_requested.min(allowed),
+    }
+}
+
+/// The number of places the ratio allows, and whether that covers the request.
+pub fn ratio(input: &RatioInput) -> RuleResult {
+    let out = position(input);
+    let RatioOutput {
+        capacity, used, places, ..
+    } = out;
     let scope = match (&input.scope, &input.post) {
         (RatioScope::PerPost, Some(post)) => format!("{post} posts"),
         _ => "the enterprise".to_owned(),
@@ -73,19 +99,77 @@ pub fn ratio(input: &RatioInput) -> RuleResult {
         input,
         outcome,
         reason,
-        json!({ "capacity": capacity, "used": used, "allowed": allowed, "places": places }),
+        serde_json::to_value(out).unwrap_or_default(),
     )
 }
 
 /// Places the ratio allows for this input (the `places` of its output).
 pub fn places_allowed(input: &RatioInput) -> u32 {
-    let capacity = input
-        .full_time_locals
-        .checked_div(input.locals_per_imported)
-        .unwrap_or(0);
-    input
-        .places_requested
-        .min(capacity.saturating_sub(input.imported_in_post.saturating_add(input.places_already_approved)))
+    position(input).places
+}
+
+/// Where the ratio is counted: across the enterprise, or in one designated category's posts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Counted {
+    Enterprise,
+    Post(String),
+}
+
+/// What the ratio counts for one employer on one day (R-RAT-1..3): its latest headcount return and
+/// how its places use capacity. One builder of [`RatioInput`] for the decision, the quota, naming
+/// and compliance, so they cannot count differently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatioCounts {
+    pub headcount: Option<HeadcountReturn>,
+    pub places: PlacesInUse,
+}
+
+impl RatioCounts {
+    /// Full-time locals in the scope, as the latest return declares them.
+    pub fn full_time_locals(&self, counted: &Counted) -> u32 {
+        match (counted, &self.headcount) {
+            (_, None) => 0,
+            (Counted::Enterprise, Some(h)) => h.full_time_locals,
+            (Counted::Post(post), Some(h)) => h.locals_in(post),
+        }
+    }
+
+    /// Imported workers in post in the scope: the more of what the return declares and what the
+    /// service has recorded (a worker the return already counts is not counted twice).
+    pub fn imported_in_post(&self, counted: &Counted) -> u32 {
+        let (declared, category) = match (counted, &self.headcount) {
+            (Counted::Enterprise, h) => (h.as_ref().map_or(0, |h| h.imported_workers), None),
+            (Counted::Post(post), h) => (h.as_ref().map_or(0, |h| h.imported_in(post)), Some(post.as_str())),
+        };
+        declared.max(self.places.in_post(category))
+    }
+
+    /// Places approved in the scope still waiting for their worker.
+    pub fn pending(&self, counted: &Counted) -> u32 {
+        match counted {
+            Counted::Enterprise => self.places.pending(None),
+            Counted::Post(post) => self.places.pending(Some(post)),
+        }
+    }
+
+    /// The ratio's input for `requested` more places in the scope, at `locals_per_imported`, with
+    /// `taken_now` places already given to earlier vacancies of the same decision.
+    pub fn input(&self, counted: &Counted, locals_per_imported: u32, requested: u32, taken_now: u32) -> RatioInput {
+        let (scope, post) = match counted {
+            Counted::Enterprise => (RatioScope::Enterprise, None),
+            Counted::Post(post) => (RatioScope::PerPost, Some(post.clone())),
+        };
+        RatioInput {
+            scope,
+            post,
+            locals_per_imported,
+            full_time_locals: self.full_time_locals(counted),
+            imported_in_post: self.imported_in_post(counted),
+            places_already_approved: self.pending(counted).saturating_add(taken_now),
+            places_requested: requested,
+            headcount_return_id: self.headcount.as_ref().map(|h| h.id),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -185,9 +185,14 @@ pub struct UnmetNeedInput {
     pub locals_hired: u32,
 }
 
+/// Places still unfilled after local recruitment.
+pub fn unmet(input: &UnmetNeedInput) -> u32 {
+    input.workers_requested.saturating_sub(input.locals_hired)
+}
+
 /// Only places still unfilled after local recruitment can be approved; none left means no need.
 pub fn unmet_need(input: &UnmetNeedInput) -> RuleResult {
-    let unmet = input.workers_requested.saturating_sub(input.locals_hired);
+    let unmet = unmet(input);
     let (outcome, reason) = if unmet > 0 {
         (
             Outcome::Pass,

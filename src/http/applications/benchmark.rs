@@ -1,6 +1,4 @@
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, put, web};
-use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -8,14 +6,14 @@ use validator::Validate;
 
 use super::ApplicationResponse;
 use crate::auth::AuthUser;
-use crate::db::audit::{self, NewAuditEvent};
-use crate::db::{DbPool, applications};
+use crate::clock::Clock;
 use crate::domain::{ApplicationId, Role, VacancyId};
 use crate::error::{ApiError, Problem};
-use crate::http::employers::not_found;
-use crate::http::extract::{JsonBody, actor, etag};
-use crate::http::idempotency::WriteResponse;
+use crate::http::extract::JsonBody;
 use crate::http::validate;
+use crate::http::write::{command, respond};
+use crate::workflow::DbPool;
+use crate::workflow::applications::{self, WageBenchmark};
 
 /// The benchmark median for a post with no row in the wage table (R-WAGE-4).
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -49,48 +47,22 @@ pub async fn set_wage_benchmark(
     user: AuthUser,
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    clock: web::Data<Clock>,
     path: web::Path<(Uuid, Uuid)>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Caseworker])?;
     let request = body.parse::<WageBenchmarkRequest>()?;
+    let benchmark = WageBenchmark {
+        median_monthly_wage_hkd: request.median_monthly_wage_hkd,
+        source: request.source.trim().to_owned(),
+    };
     let (id, vacancy) = path.into_inner();
-    let (id, vacancy, actor, role) = (ApplicationId(id), VacancyId(vacancy), actor(&user, &req), user.role);
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let before = applications::get_for_update(conn, id, None)
-                .await
-                .map_err(not_found("application"))?;
-            if !before.status.is_pre_decision() {
-                return Err(ApiError::Conflict(format!(
-                    "A benchmark can be entered only between submission and decision; this application is {}.",
-                    before.status
-                )));
-            }
-            let after = applications::set_benchmark(
-                conn,
-                id,
-                vacancy,
-                request.median_monthly_wage_hkd,
-                request.source.trim(),
-            )
-            .await
-            .map_err(not_found("vacancy"))?;
-            audit::append(
-                conn,
-                NewAuditEvent::application_change(
-                    &actor,
-                    "application.wage_benchmark_set",
-                    Some(&before),
-                    &after,
-                    None,
-                )?,
-            )
-            .await?;
-            let tag = etag(after.version);
-            Ok(WriteResponse::new(StatusCode::OK, &ApplicationResponse::new(after, role))?.etag(tag))
-        })
-        .await?;
-    Ok(response.into_response())
+    let cmd = command(&user, &req, &clock, body.bytes())?;
+    let (id, vacancy) = (ApplicationId(id), VacancyId(vacancy));
+    let reply = applications::set_wage_benchmark(&pool, &cmd, id, vacancy, benchmark, |app| {
+        ApplicationResponse::reply(app, user.role)
+    })
+    .await?;
+    Ok(respond(reply))
 }

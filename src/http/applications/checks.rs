@@ -6,34 +6,35 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::visible_application;
 use crate::auth::AuthUser;
 use crate::clock::Clock;
-use crate::db::casework::{self, DecisionRecord};
-use crate::db::{DbPool, policy};
+use crate::domain::casework::DecisionRecord;
 use crate::domain::rules::RuleResult;
-use crate::domain::{ApplicationId, ApplicationStatus, Role};
+use crate::domain::rules::decision::VacancyPlaces;
+use crate::domain::{ApplicationId, Role};
 use crate::error::{ApiError, Problem};
+use crate::http::CASE_READERS;
 use crate::openapi::ReadOneErrors;
-use crate::workflow::checks;
-
-const CASE_READERS: [Role; 4] = [Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer];
+use crate::workflow::{DbPool, applications};
 
 /// A stored evaluation of the rules.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DecisionRecordResponse {
     pub id: Uuid,
     /// `SUBMISSION`, `RECRUITMENT`, `ASSESSMENT` (the recommendation) or `DECISION`.
-    pub kind: String,
+    #[schema(value_type = String, example = "DECISION")]
+    pub kind: crate::domain::casework::RecordKind,
     /// The date the rules were evaluated as on.
     pub evaluated_on: NaiveDate,
     pub evaluated_by: String,
     /// `APPROVE`, `PARTIALLY_APPROVE` or `REFUSE`, for assessments and decisions.
-    pub outcome: Option<String>,
-    pub reason_codes: Vec<String>,
+    #[schema(value_type = Option<String>, example = "APPROVE")]
+    pub outcome: Option<crate::domain::rules::decision::DecisionOutcome>,
+    #[schema(value_type = Vec<String>, example = json!(["RATIO_NOT_MET"]))]
+    pub reason_codes: Vec<crate::domain::rules::decision::ReasonCode>,
     /// Places per vacancy, for assessments and decisions.
-    #[schema(value_type = Object)]
-    pub places: serde_json::Value,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub places: Option<Vec<VacancyPlaces>>,
     /// Every rule evaluated: rule id and version, subject (vacancy), outcome, reason, inputs, output,
     /// the policy rows and the wage-table versions used.
     #[schema(value_type = Vec<Object>)]
@@ -43,22 +44,21 @@ pub struct DecisionRecordResponse {
     pub created_at: DateTime<Utc>,
 }
 
-impl TryFrom<DecisionRecord> for DecisionRecordResponse {
-    type Error = ApiError;
-    fn try_from(r: DecisionRecord) -> Result<Self, ApiError> {
-        Ok(Self {
-            results: serde_json::from_value(r.results)?,
+impl From<DecisionRecord> for DecisionRecordResponse {
+    fn from(r: DecisionRecord) -> Self {
+        Self {
             id: r.id,
             kind: r.kind,
             evaluated_on: r.evaluated_on,
             evaluated_by: r.evaluated_by,
             outcome: r.outcome,
-            reason_codes: r.reason_codes.into_iter().flatten().collect(),
+            reason_codes: r.reason_codes,
             places: r.places,
+            results: r.results,
             recommended_by: r.recommended_by,
             decided_by: r.decided_by,
             created_at: r.created_at,
-        })
+        }
     }
 }
 
@@ -82,23 +82,10 @@ pub async fn get_application_checks(
 ) -> Result<HttpResponse, ApiError> {
     user.require(&CASE_READERS)?;
     let id = ApplicationId(id.into_inner());
-    let mut conn = pool.get().await?;
-    visible_application(&mut conn, &user, id).await?;
-    let all = casework::decision_records_of(&mut conn, id).await?;
-    let mut latest: Vec<DecisionRecord> = Vec::new();
-    for record in all {
-        latest.retain(|r| r.kind != record.kind);
-        latest.push(record);
-    }
-    let order = ["SUBMISSION", "RECRUITMENT", "ASSESSMENT", "DECISION"];
-    latest.sort_by_key(|r| order.iter().position(|k| *k == r.kind));
-    let records = latest
-        .into_iter()
-        .map(DecisionRecordResponse::try_from)
-        .collect::<Result<_, _>>()?;
+    let records = applications::checks(&pool, user.viewer(), id).await?;
     Ok(HttpResponse::Ok().json(ChecksResponse {
         application_id: id.0,
-        records,
+        records: records.into_iter().map(Into::into).collect(),
     }))
 }
 
@@ -119,15 +106,8 @@ pub async fn get_application_decision(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&CASE_READERS)?;
-    let id = ApplicationId(id.into_inner());
-    let mut conn = pool.get().await?;
-    visible_application(&mut conn, &user, id).await?;
-    let record = casework::decision_records_of(&mut conn, id)
-        .await?
-        .into_iter()
-        .rfind(|r| r.kind == "DECISION")
-        .ok_or(ApiError::NotFound("decision"))?;
-    Ok(HttpResponse::Ok().json(DecisionRecordResponse::try_from(record)?))
+    let record = applications::decision(&pool, user.viewer(), ApplicationId(id.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(DecisionRecordResponse::from(record)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -162,30 +142,11 @@ pub async fn precheck_application(
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer, Role::Caseworker, Role::Approver])?;
     let id = ApplicationId(id.into_inner());
-    let today = clock.today();
-    let mut conn = pool.get().await?;
-    let mut app = visible_application(&mut conn, &user, id).await?;
-    let policy = policy::load(&mut conn).await?;
-    let mut results = checks::submission_checks(&mut conn, &policy, &app, today).await?;
-    let would_pass_submission = checks::failures(&results).is_empty();
-    if app.status == ApplicationStatus::Draft {
-        // As if submitted today: snapshot the medians in memory only.
-        for (vacancy, median) in checks::medians_on(&mut conn, &app, today).await? {
-            if let Some(v) = app.vacancies.iter_mut().find(|v| v.id == vacancy) {
-                v.progress.wage_table_id_at_submission = median.as_ref().map(|m| m.id);
-                v.progress.median_at_submission_hkd = median.map(|m| m.median_monthly_wage_hkd);
-            }
-        }
-        app.submitted_on = Some(today);
-    }
-    let (assessment, _, _) = checks::assessment(&mut conn, &policy, &app, today).await?;
-    results.extend(assessment.into_iter().filter(|r| {
-        r.rule_id == crate::domain::rules::wage::MEDIAN_WAGE || r.rule_id == crate::domain::rules::ratio::RATIO
-    }));
+    let checked = applications::precheck(&pool, user.viewer(), id, clock.today()).await?;
     Ok(HttpResponse::Ok().json(PrecheckResponse {
         application_id: id.0,
-        evaluated_on: today,
-        would_pass_submission,
-        results,
+        evaluated_on: checked.evaluated_on,
+        would_pass_submission: checked.would_pass_submission,
+        results: checked.results,
     }))
 }

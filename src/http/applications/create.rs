@@ -1,20 +1,18 @@
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::{ApplicationResponse, VacancyRequest};
 use crate::auth::AuthUser;
-use crate::db::audit::{self, NewAuditEvent};
-use crate::db::{Conn, DbPool, applications, employers, job_categories};
+use crate::clock::Clock;
 use crate::domain::application::ApplicationType;
-use crate::domain::{NewApplication, Role, Vacancy};
-use crate::error::{ApiError, FieldError, Problem};
-use crate::http::extract::{JsonBody, actor, etag};
-use crate::http::idempotency::{self, Idempotency, WriteResponse};
+use crate::domain::{NewApplication, Role};
+use crate::error::{ApiError, Problem};
+use crate::http::extract::JsonBody;
 use crate::http::validate;
+use crate::http::write::{command, respond};
+use crate::workflow::{DbPool, applications};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -29,33 +27,6 @@ pub struct CreateApplicationRequest {
     /// One or more posts (at most 20).
     #[validate(length(min = 1, max = 20), nested)]
     pub vacancies: Vec<VacancyRequest>,
-}
-
-/// Refuses (400) vacancies that name a designated category that does not exist.
-pub(super) async fn check_category_codes(conn: &mut Conn, vacancies: &[Vacancy]) -> Result<(), ApiError> {
-    let named: Vec<&str> = vacancies
-        .iter()
-        .filter_map(|v| v.designated_category_code.as_deref())
-        .collect();
-    let known = job_categories::existing_codes(conn, &named).await?;
-    let errors: Vec<FieldError> = vacancies
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| {
-            let code = v.designated_category_code.as_deref()?;
-            (!known.iter().any(|k| k == code)).then(|| {
-                FieldError::new(
-                    format!("vacancies[{i}].designated_category_code"),
-                    "is not one of the 26 designated job categories (see /v1/job-categories)",
-                )
-            })
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
 }
 
 /// Create a draft application for the caller's employer.
@@ -76,6 +47,7 @@ pub async fn create_application(
     user: AuthUser,
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    clock: web::Data<Clock>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
@@ -89,35 +61,12 @@ pub async fn create_application(
         justification: request.justification.trim().to_owned(),
         vacancies: request.vacancies.into_iter().map(Into::into).collect(),
     };
-    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
-    let actor = actor(&user, &req);
-    let role = user.role;
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
-                return Ok(previous);
-            }
-            // A token can name an employer that was never registered (or was minted by mistake).
-            if !employers::exists(conn, employer_id).await? {
-                return Err(ApiError::forbidden("The employer in your token is not registered."));
-            }
-            check_category_codes(conn, &new.vacancies).await?;
-            let application = applications::insert(conn, &new, &actor.sub).await?;
-            audit::append(
-                conn,
-                NewAuditEvent::application_change(&actor, "application.created", None, &application, None)?,
-            )
-            .await?;
-            tracing::info!(application.id = %application.id, employer.id = %employer_id, "draft application created");
-            let location = format!("/v1/applications/{}", application.id);
-            let tag = etag(application.version);
-            let response = WriteResponse::new(StatusCode::CREATED, &ApplicationResponse::new(application, role))?
-                .etag(tag)
-                .location(location);
-            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
-            Ok(response)
-        })
-        .await?;
-    Ok(response.into_response())
+    let cmd = command(&user, &req, &clock, body.bytes())?;
+    let reply = applications::create_draft(&pool, &cmd, new, |app| {
+        Ok(ApplicationResponse::reply(app, user.role)?
+            .with_status_created()
+            .with_location(format!("/v1/applications/{}", app.id)))
+    })
+    .await?;
+    Ok(respond(reply))
 }

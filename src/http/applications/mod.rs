@@ -25,22 +25,10 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::validate;
-use crate::db::audit::AuditEvent;
 use crate::domain::application::{Application, ApplicationType, SlaClock, StoredVacancy};
+use crate::domain::audit::AuditEvent;
 use crate::domain::lifecycle::available_actions;
 use crate::domain::{ApplicationAction, ApplicationStatus, Role, Vacancy};
-
-/// The case `id` if the caller may see it: scoped to an employer user's own cases in the query, so
-/// another employer's case is simply not found (404).
-pub(crate) async fn visible_application(
-    conn: &mut crate::db::Conn,
-    user: &crate::auth::AuthUser,
-    id: crate::domain::ApplicationId,
-) -> Result<Application, crate::error::ApiError> {
-    crate::db::applications::get(conn, id, user.employer_scope())
-        .await
-        .map_err(crate::http::employers::not_found("application"))
-}
 
 /// One post to fill.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
@@ -202,6 +190,11 @@ pub struct ApplicationResponse {
 }
 
 impl ApplicationResponse {
+    /// The reply of a change to a case: the case as `viewer` sees it, with its version as the ETag.
+    pub fn reply(app: &Application, viewer: Role) -> crate::workflow::Result<crate::workflow::Reply> {
+        Ok(super::write::ok(&Self::new(app.clone(), viewer))?.with_etag(super::extract::etag(app.version)))
+    }
+
     pub fn new(app: Application, viewer: Role) -> Self {
         let places: Vec<u32> = app
             .vacancies
@@ -212,7 +205,7 @@ impl ApplicationResponse {
             workers_requested: app.workers_requested(),
             available_actions: available_actions(app.status, viewer)
                 .into_iter()
-                .filter(|a| actions::HTTP_ACTIONS.contains(a))
+                .filter(|a| ApplicationAction::REQUESTABLE.contains(a))
                 .collect(),
             application_type: app.application_type,
             submitted_on: app.submitted_on,

@@ -4,21 +4,15 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::visible_application;
-use super::{ApplicationListResponse, ApplicationResponse, HistoryEventResponse, HistoryResponse};
+use super::{ApplicationListResponse, ApplicationResponse, HistoryResponse};
 use crate::auth::AuthUser;
 use crate::clock::Clock;
-use crate::db::applications::{self, ApplicationFilter};
-use crate::db::{DbPool, audit, casework};
-use crate::domain::application::{replay, sla_clock};
-use crate::domain::policy::keys;
-use crate::domain::{ApplicationId, ApplicationStatus, EmployerId, Role};
+use crate::domain::{ApplicationId, ApplicationStatus, EmployerId};
 use crate::error::{ApiError, Problem};
+use crate::http::CASE_READERS;
 use crate::http::extract::{QueryParams, etag, if_none_match_hits, page_position};
 use crate::openapi::ReadOneErrors;
-
-/// Who may read cases: staff and auditors all of them, employers their own.
-const CASE_READERS: [Role; 4] = [Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer];
+use crate::workflow::{ApplicationFilter, DbPool, applications};
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -56,8 +50,7 @@ pub async fn list_applications(
         status: query.status,
         employer_id: query.employer_id.map(EmployerId),
     };
-    let mut conn = pool.get().await?;
-    let page = applications::list(&mut conn, &filter, user.employer_scope(), cursor, limit).await?;
+    let page = applications::list(&pool, user.viewer(), filter, cursor, limit).await?;
     Ok(HttpResponse::Ok().json(ApplicationListResponse {
         items: page
             .items
@@ -92,41 +85,18 @@ pub async fn get_application(
     query: QueryParams<GetApplicationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&CASE_READERS)?;
-    let mut conn = pool.get().await?;
+    let id = ApplicationId(id.into_inner());
     if let Some(as_of) = query.0.as_of {
-        let id = ApplicationId(id.into_inner());
-        // Ownership first: another employer's case is not found, whatever the date.
-        visible_application(&mut conn, &user, id).await?;
-        let snapshots = audit::for_application_until(&mut conn, id, as_of)
-            .await?
-            .into_iter()
-            .filter(|e| e.entity_type == "application" && e.action.starts_with("application."))
-            .filter_map(|e| e.after);
-        let application = replay(snapshots).ok_or(ApiError::NotFound("application at that time"))??;
-        return Ok(HttpResponse::Ok().json(ApplicationResponse::new(application, user.role)));
+        let then = applications::get_as_of(&pool, user.viewer(), id, as_of).await?;
+        return Ok(HttpResponse::Ok().json(ApplicationResponse::new(then, user.role)));
     }
-    let application = visible_application(&mut conn, &user, ApplicationId(id.into_inner())).await?;
-    let tag = etag(application.version);
-    if if_none_match_hits(&req, application.version) {
+    let case = applications::get(&pool, user.viewer(), id, clock.today()).await?;
+    let tag = etag(case.application.version);
+    if if_none_match_hits(&req, case.application.version) {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish());
     }
-    let sla = match application.submitted_on {
-        Some(started) => {
-            let policy = crate::db::policy::load(&mut conn).await?;
-            let target = policy.get::<u32>(keys::PROCESSING_TARGET_DAYS, None, started)?.value;
-            let pauses: Vec<_> = casework::info_requests_of(&mut conn, application.id)
-                .await?
-                .into_iter()
-                .map(|r| (r.requested_on, r.responded_on))
-                .collect();
-            // A decided case's clock stops on the decision date.
-            let until = application.decided_on.unwrap_or_else(|| clock.today());
-            Some(sla_clock(started, target, &pauses, until))
-        }
-        None => None,
-    };
-    let mut body = ApplicationResponse::new(application, user.role);
-    body.sla = sla;
+    let mut body = ApplicationResponse::new(case.application, user.role);
+    body.sla = case.sla;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, tag)).json(body))
 }
 
@@ -143,26 +113,9 @@ pub async fn get_application_history(
 ) -> Result<HttpResponse, ApiError> {
     user.require(&CASE_READERS)?;
     let id = ApplicationId(id.into_inner());
-    let mut conn = pool.get().await?;
-    // The scoped read doubles as the ownership check: another employer's case is not found.
-    visible_application(&mut conn, &user, id).await?;
-    let events = audit::for_application(&mut conn, id).await?;
-    let employer_view = user.role == Role::Employer;
-    let items = events
-        .into_iter()
-        .map(|e| {
-            // Notes written by Labour Department staff are internal: employers see what happened,
-            // not the officers' comments on it.
-            let internal = employer_view && e.actor_role != Role::Employer.as_str();
-            let mut event = HistoryEventResponse::from(e);
-            if internal {
-                event.comment = None;
-            }
-            event
-        })
-        .collect();
+    let events = applications::history(&pool, user.viewer(), id).await?;
     Ok(HttpResponse::Ok().json(HistoryResponse {
         application_id: id.0,
-        items,
+        items: events.into_iter().map(Into::into).collect(),
     }))
 }

@@ -1,30 +1,26 @@
 //! Local recruitment records (R-REC-3..5): adverts, referrals of local job seekers and their interview
 //! outcomes, weekly job-fair attendance, and the summary per vacancy.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::NaiveDate;
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::visible_application;
 use crate::auth::AuthUser;
 use crate::clock::Clock;
-use crate::db::audit::{self, Actor, Entity, NewAuditEvent};
-use crate::db::casework::{self, Advert, JobFairAttendance, Referral};
-use crate::db::{Conn, DbPool, applications};
-use crate::domain::application::Application;
+use crate::domain::casework::{Advert, JobFairAttendance, Referral, ReferralOutcome, ReferralSource};
 use crate::domain::rules::recruitment::InterviewOutcome;
-use crate::domain::{ApplicationId, ApplicationStatus, EmployerId, Role};
-use crate::error::{ApiError, Problem};
-use crate::http::employers::not_found;
-use crate::http::extract::{JsonBody, actor};
-use crate::http::idempotency::{self, Idempotency, WriteResponse};
+use crate::domain::{ApplicationId, Role, VacancyId};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::http::CASE_READERS;
+use crate::http::extract::JsonBody;
 use crate::http::validate;
+use crate::http::write::{command, created, ok, respond};
 use crate::openapi::ReadOneErrors;
+use crate::workflow::DbPool;
+use crate::workflow::recruitment::{self, NewAdvert, NewJobFairAttendance, NewReferral, VacancyRecruitment};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdvertResponse {
@@ -40,12 +36,14 @@ pub struct ReferralResponse {
     pub id: Uuid,
     pub vacancy_id: Uuid,
     /// `REFERRAL`, `ADVERT`, `JOB_FAIR` or `DIRECT`.
-    pub source: String,
+    #[schema(schema_with = crate::openapi::enums::referral_source)]
+    pub source: ReferralSource,
     /// The Labour Department's reference for the job seeker (no names are kept).
     pub job_seeker_ref: String,
     pub referred_on: NaiveDate,
     /// `INTERVIEWED`, `NO_SHOW`, `OFFERED`, `ACCEPTED`, `DECLINED` or `REJECTED`; absent until recorded.
-    pub outcome: Option<String>,
+    #[schema(value_type = Option<String>, example = "REJECTED")]
+    pub outcome: Option<InterviewOutcome>,
     pub outcome_reason: Option<String>,
     pub meets_requirements: Option<bool>,
     pub interview_on: Option<NaiveDate>,
@@ -55,7 +53,7 @@ pub struct ReferralResponse {
 pub struct JobFairResponse {
     pub id: Uuid,
     pub vacancy_id: Uuid,
-    pub week_no: i32,
+    pub week_no: u32,
     pub session_on: NaiveDate,
     pub centre: String,
     pub attended: bool,
@@ -65,7 +63,7 @@ impl From<&Advert> for AdvertResponse {
     fn from(a: &Advert) -> Self {
         Self {
             id: a.id,
-            vacancy_id: a.vacancy_id,
+            vacancy_id: a.vacancy_id.0,
             newspaper: a.newspaper.clone(),
             published_on: a.published_on,
             reference: a.reference.clone(),
@@ -77,11 +75,11 @@ impl From<&Referral> for ReferralResponse {
     fn from(r: &Referral) -> Self {
         Self {
             id: r.id,
-            vacancy_id: r.vacancy_id,
-            source: r.source.clone(),
+            vacancy_id: r.vacancy_id.0,
+            source: r.source,
             job_seeker_ref: r.job_seeker_ref.clone(),
             referred_on: r.referred_on,
-            outcome: r.outcome.clone(),
+            outcome: r.outcome,
             outcome_reason: r.outcome_reason.clone(),
             meets_requirements: r.meets_requirements,
             interview_on: r.interview_on,
@@ -93,7 +91,7 @@ impl From<&JobFairAttendance> for JobFairResponse {
     fn from(j: &JobFairAttendance) -> Self {
         Self {
             id: j.id,
-            vacancy_id: j.vacancy_id,
+            vacancy_id: j.vacancy_id.0,
             week_no: j.week_no,
             session_on: j.session_on,
             centre: j.centre.clone(),
@@ -103,7 +101,7 @@ impl From<&JobFairAttendance> for JobFairResponse {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct VacancyRecruitment {
+pub struct VacancyRecruitmentResponse {
     pub vacancy_id: Uuid,
     pub post_title: String,
     pub workers_requested: u32,
@@ -123,59 +121,27 @@ pub struct VacancyRecruitment {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecruitmentResponse {
     pub application_id: Uuid,
-    pub vacancies: Vec<VacancyRecruitment>,
+    pub vacancies: Vec<VacancyRecruitmentResponse>,
 }
 
-async fn summary(conn: &mut Conn, app: &Application) -> Result<RecruitmentResponse, ApiError> {
-    let records = casework::recruitment_of(conn, app.id).await?;
-    let vacancies = app
-        .vacancies
-        .iter()
-        .map(|v| {
-            let mine = |id: Uuid| id == v.id.0;
-            let referrals: Vec<ReferralResponse> = records
-                .referrals
-                .iter()
-                .filter(|r| mine(r.vacancy_id))
-                .map(ReferralResponse::from)
-                .collect();
-            let hired = u32::try_from(
-                referrals
-                    .iter()
-                    .filter(|r| r.outcome.as_deref() == Some("ACCEPTED"))
-                    .count(),
-            )
-            .unwrap_or(u32::MAX);
-            VacancyRecruitment {
-                vacancy_id: v.id.0,
-                post_title: v.vacancy.post_title.clone(),
-                workers_requested: v.vacancy.workers_requested,
-                period_days: v.progress.recruitment_days,
-                period_starts_on: v.progress.recruitment_starts_on,
-                period_ends_on: v.progress.recruitment_ends_on,
-                job_fair_required: v.progress.job_fair_required,
-                adverts: records
-                    .adverts
-                    .iter()
-                    .filter(|a| mine(a.vacancy_id))
-                    .map(AdvertResponse::from)
-                    .collect(),
-                job_fairs: records
-                    .job_fairs
-                    .iter()
-                    .filter(|j| mine(j.vacancy_id))
-                    .map(JobFairResponse::from)
-                    .collect(),
-                locals_hired: hired,
-                unmet_need: v.vacancy.workers_requested.saturating_sub(hired),
-                referrals,
-            }
-        })
-        .collect();
-    Ok(RecruitmentResponse {
-        application_id: app.id.0,
-        vacancies,
-    })
+impl From<VacancyRecruitment> for VacancyRecruitmentResponse {
+    fn from(r: VacancyRecruitment) -> Self {
+        let v = r.vacancy;
+        Self {
+            vacancy_id: v.id.0,
+            post_title: v.vacancy.post_title,
+            workers_requested: v.vacancy.workers_requested,
+            period_days: v.progress.recruitment_days,
+            period_starts_on: v.progress.recruitment_starts_on,
+            period_ends_on: v.progress.recruitment_ends_on,
+            job_fair_required: v.progress.job_fair_required,
+            adverts: r.adverts.iter().map(Into::into).collect(),
+            referrals: r.referrals.iter().map(Into::into).collect(),
+            job_fairs: r.job_fairs.iter().map(Into::into).collect(),
+            locals_hired: r.locals_hired,
+            unmet_need: r.unmet_need,
+        }
+    }
 }
 
 /// The local recruitment of each vacancy: period, adverts, referrals and outcomes, job fairs, hires and
@@ -190,52 +156,13 @@ pub async fn get_recruitment(
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer])?;
-    let mut conn = pool.get().await?;
-    let app = visible_application(&mut conn, &user, ApplicationId(id.into_inner())).await?;
-    Ok(HttpResponse::Ok().json(summary(&mut conn, &app).await?))
-}
-
-/// Locks the case (scoped to the caller's employer) and checks it is in local recruitment and the
-/// vacancy is one of its own.
-async fn open_recruitment(
-    conn: &mut Conn,
-    id: ApplicationId,
-    scope: Option<EmployerId>,
-    vacancy_id: Option<Uuid>,
-) -> Result<Application, ApiError> {
-    let app = applications::get_for_update(conn, id, scope)
-        .await
-        .map_err(not_found("application"))?;
-    if app.status != ApplicationStatus::LocalRecruitment {
-        return Err(ApiError::Conflict(format!(
-            "Recruitment records can be added only during local recruitment; this application is {}.",
-            app.status
-        )));
-    }
-    if let Some(vacancy) = vacancy_id
-        && !app.vacancies.iter().any(|v| v.id.0 == vacancy)
-    {
-        return Err(ApiError::field("vacancy_id", "is not a vacancy of this application"));
-    }
-    Ok(app)
-}
-
-async fn record(
-    conn: &mut Conn,
-    actor: &Actor,
-    app: &Application,
-    action: &str,
-    detail: &impl Serialize,
-) -> Result<(), ApiError> {
-    let event = NewAuditEvent::created(
-        actor,
-        Entity::Application(app.id),
-        &format!("recruitment.{action}"),
-        detail,
-    )?;
-    audit::append(conn, event).await?;
-    Ok(())
+    user.require(&CASE_READERS)?;
+    let id = ApplicationId(id.into_inner());
+    let vacancies = recruitment::summary(&pool, user.viewer(), id).await?;
+    Ok(HttpResponse::Ok().json(RecruitmentResponse {
+        application_id: id.0,
+        vacancies: vacancies.into_iter().map(Into::into).collect(),
+    }))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -270,43 +197,22 @@ pub async fn create_advert(
     user: AuthUser,
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    clock: web::Data<Clock>,
     id: web::Path<Uuid>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer, Role::Caseworker])?;
     let request = body.parse::<CreateAdvertRequest>()?;
-    let (id, scope, actor) = (
-        ApplicationId(id.into_inner()),
-        user.employer_scope(),
-        actor(&user, &req),
-    );
-    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
-                return Ok(previous);
-            }
-            let app = open_recruitment(conn, id, scope, Some(request.vacancy_id)).await?;
-            let advert = Advert {
-                id: Uuid::new_v4(),
-                application_id: id.0,
-                vacancy_id: request.vacancy_id,
-                newspaper: request.newspaper.trim().to_owned(),
-                published_on: request.published_on,
-                reference: request.reference,
-                recorded_by: actor.sub.clone(),
-                recorded_at: chrono::Utc::now(),
-            };
-            casework::insert_advert(conn, &advert).await?;
-            let body = AdvertResponse::from(&advert);
-            record(conn, &actor, &app, "advert_recorded", &body).await?;
-            let response = WriteResponse::new(StatusCode::CREATED, &body)?;
-            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
-            Ok(response)
-        })
-        .await?;
-    Ok(response.into_response())
+    let new = NewAdvert {
+        vacancy: VacancyId(request.vacancy_id),
+        newspaper: request.newspaper.trim().to_owned(),
+        published_on: request.published_on,
+        reference: request.reference,
+    };
+    let cmd = command(&user, &req, &clock, body.bytes())?;
+    let id = ApplicationId(id.into_inner());
+    let reply = recruitment::add_advert(&pool, &cmd, id, new, |a| created(&AdvertResponse::from(a))).await?;
+    Ok(respond(reply))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -314,22 +220,13 @@ pub async fn create_advert(
 pub struct CreateReferralRequest {
     pub vacancy_id: Uuid,
     /// `REFERRAL` (by LD), `ADVERT`, `JOB_FAIR` or `DIRECT`.
-    #[schema(example = "REFERRAL")]
+    #[schema(schema_with = crate::openapi::enums::referral_source)]
     pub source: ReferralSource,
     /// LD's reference for the job seeker; no names or identity numbers.
     #[schema(example = "JS-2026-004512")]
     #[validate(length(min = 1, max = 100), custom(function = "validate::not_blank"))]
     pub job_seeker_ref: String,
     pub referred_on: NaiveDate,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ReferralSource {
-    Referral,
-    Advert,
-    JobFair,
-    Direct,
 }
 
 /// Refer a local job seeker to a vacancy (caseworker, during local recruitment).
@@ -351,44 +248,22 @@ pub async fn create_referral(
     user: AuthUser,
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    clock: web::Data<Clock>,
     id: web::Path<Uuid>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Caseworker])?;
     let request = body.parse::<CreateReferralRequest>()?;
-    let (id, actor) = (ApplicationId(id.into_inner()), actor(&user, &req));
-    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
-                return Ok(previous);
-            }
-            let app = open_recruitment(conn, id, None, Some(request.vacancy_id)).await?;
-            let source = serde_json::to_value(request.source)?;
-            let referral = Referral {
-                id: Uuid::new_v4(),
-                application_id: id.0,
-                vacancy_id: request.vacancy_id,
-                source: source.as_str().unwrap_or_default().to_owned(),
-                job_seeker_ref: request.job_seeker_ref.trim().to_owned(),
-                referred_on: request.referred_on,
-                referred_by: actor.sub.clone(),
-                outcome: None,
-                outcome_reason: None,
-                meets_requirements: None,
-                interview_on: None,
-                outcome_recorded_by: None,
-            };
-            casework::insert_referral(conn, &referral).await?;
-            let body = ReferralResponse::from(&referral);
-            record(conn, &actor, &app, "referral_added", &body).await?;
-            let response = WriteResponse::new(StatusCode::CREATED, &body)?;
-            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
-            Ok(response)
-        })
-        .await?;
-    Ok(response.into_response())
+    let new = NewReferral {
+        vacancy: VacancyId(request.vacancy_id),
+        source: request.source,
+        job_seeker_ref: request.job_seeker_ref.trim().to_owned(),
+        referred_on: request.referred_on,
+    };
+    let cmd = command(&user, &req, &clock, body.bytes())?;
+    let id = ApplicationId(id.into_inner());
+    let reply = recruitment::refer_job_seeker(&pool, &cmd, id, new, |r| created(&ReferralResponse::from(r))).await?;
+    Ok(respond(reply))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -423,53 +298,45 @@ pub async fn record_referral_outcome(
     user: AuthUser,
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    clock: web::Data<Clock>,
     path: web::Path<(Uuid, Uuid)>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
-    let request = body.parse::<RecordOutcomeRequest>()?;
-    if request.outcome == InterviewOutcome::Rejected {
-        let mut missing = Vec::new();
-        if request.reason.is_none() {
-            missing.push(crate::error::FieldError::new("reason", "is required for a rejection"));
-        }
-        if request.meets_requirements.is_none() {
-            missing.push(crate::error::FieldError::new(
-                "meets_requirements",
-                "is required for a rejection",
-            ));
-        }
-        if !missing.is_empty() {
-            return Err(ApiError::Validation(missing));
+    let outcome = body
+        .parse_checked::<RecordOutcomeRequest>(RecordOutcomeRequest::check)?
+        .into();
+    let (id, referral) = path.into_inner();
+    let cmd = command(&user, &req, &clock, body.bytes())?;
+    let id = ApplicationId(id);
+    let reply =
+        recruitment::record_outcome(&pool, &cmd, id, referral, outcome, |r| ok(&ReferralResponse::from(r))).await?;
+    Ok(respond(reply))
+}
+
+impl RecordOutcomeRequest {
+    /// A rejection says why, and whether the job seeker met the requirements.
+    fn check(&self, errors: &mut Vec<FieldError>) {
+        if self.outcome == InterviewOutcome::Rejected {
+            if self.reason.is_none() {
+                errors.push(FieldError::new("reason", "is required for a rejection"));
+            }
+            if self.meets_requirements.is_none() {
+                errors.push(FieldError::new("meets_requirements", "is required for a rejection"));
+            }
         }
     }
-    let (id, referral_id) = path.into_inner();
-    let (id, scope, actor) = (ApplicationId(id), user.employer_scope(), actor(&user, &req));
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let app = open_recruitment(conn, id, scope, None).await?;
-            let outcome = serde_json::to_value(request.outcome)?;
-            let referral = casework::record_outcome(
-                conn,
-                id,
-                referral_id,
-                &casework::OutcomeUpdate {
-                    outcome: outcome.as_str().unwrap_or_default(),
-                    reason: request.reason.as_deref().map(str::trim),
-                    meets_requirements: request.meets_requirements,
-                    interview_on: request.interview_on,
-                    recorded_by: &actor.sub,
-                },
-            )
-            .await
-            .map_err(not_found("referral"))?;
-            let body = ReferralResponse::from(&referral);
-            record(conn, &actor, &app, "outcome_recorded", &body).await?;
-            WriteResponse::new(StatusCode::OK, &body)
-        })
-        .await?;
-    Ok(response.into_response())
+}
+
+impl From<RecordOutcomeRequest> for ReferralOutcome {
+    fn from(r: RecordOutcomeRequest) -> Self {
+        Self {
+            outcome: r.outcome,
+            reason: r.reason.map(|reason| reason.trim().to_owned()),
+            meets_requirements: r.meets_requirements,
+            interview_on: r.interview_on,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -478,7 +345,7 @@ pub struct CreateJobFairRequest {
     pub vacancy_id: Uuid,
     /// Week of the recruitment period (1 is the first).
     #[validate(range(min = 1, max = 52))]
-    pub week_no: i32,
+    pub week_no: u32,
     pub session_on: NaiveDate,
     #[schema(example = "Kowloon East Job Centre")]
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
@@ -510,36 +377,21 @@ pub async fn create_job_fair_attendance(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Caseworker])?;
-    let request = body.parse::<CreateJobFairRequest>()?;
-    if request.session_on > clock.today() {
-        return Err(ApiError::field("session_on", "must not be in the future"));
-    }
-    let (id, actor) = (ApplicationId(id.into_inner()), actor(&user, &req));
-    let idempotency = Idempotency::from_request(&req, &user, body.bytes())?;
-    let mut conn = pool.get().await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(previous) = idempotency::replay(idempotency.as_ref(), conn).await? {
-                return Ok(previous);
-            }
-            let app = open_recruitment(conn, id, None, Some(request.vacancy_id)).await?;
-            let attendance = JobFairAttendance {
-                id: Uuid::new_v4(),
-                application_id: id.0,
-                vacancy_id: request.vacancy_id,
-                week_no: request.week_no,
-                session_on: request.session_on,
-                centre: request.centre.trim().to_owned(),
-                attended: request.attended,
-                recorded_by: actor.sub.clone(),
-            };
-            casework::insert_job_fair(conn, &attendance).await?;
-            let body = JobFairResponse::from(&attendance);
-            record(conn, &actor, &app, "job_fair_recorded", &body).await?;
-            let response = WriteResponse::new(StatusCode::CREATED, &body)?;
-            idempotency::remember(idempotency.as_ref(), conn, &response).await?;
-            Ok(response)
-        })
-        .await?;
-    Ok(response.into_response())
+    let today = clock.today();
+    let request = body.parse_checked::<CreateJobFairRequest>(|r, errors| {
+        if r.session_on > today {
+            errors.push(FieldError::new("session_on", "must not be in the future"));
+        }
+    })?;
+    let new = NewJobFairAttendance {
+        vacancy: VacancyId(request.vacancy_id),
+        week_no: request.week_no,
+        session_on: request.session_on,
+        centre: request.centre.trim().to_owned(),
+        attended: request.attended,
+    };
+    let cmd = command(&user, &req, &clock, body.bytes())?;
+    let id = ApplicationId(id.into_inner());
+    let reply = recruitment::record_job_fair(&pool, &cmd, id, new, |j| created(&JobFairResponse::from(j))).await?;
+    Ok(respond(reply))
 }

@@ -1,21 +1,19 @@
-use actix_web::{HttpRequest, HttpResponse, http::header, patch, web};
-use diesel_async::AsyncConnection;
+use actix_web::{HttpRequest, HttpResponse, patch, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-use super::create::check_category_codes;
 use super::{ApplicationResponse, VacancyRequest};
 use crate::auth::AuthUser;
-use crate::db::audit::{self, NewAuditEvent};
-use crate::db::{DbPool, applications};
+use crate::clock::Clock;
 use crate::domain::application::DraftChanges;
-use crate::domain::{ApplicationId, ApplicationStatus, Role};
+use crate::domain::{ApplicationId, Role};
 use crate::error::{ApiError, Problem};
-use crate::http::employers::not_found;
-use crate::http::extract::{IfMatch, JsonBody, actor, etag};
+use crate::http::extract::JsonBody;
 use crate::http::validate;
+use crate::http::write::{command, respond};
+use crate::workflow::{DbPool, applications};
 
 /// Changes to a draft. Fields left out stay as they are; `vacancies`, when sent, replaces the list.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -61,6 +59,7 @@ pub async fn update_application(
     user: AuthUser,
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    clock: web::Data<Clock>,
     id: web::Path<Uuid>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
@@ -70,38 +69,11 @@ pub async fn update_application(
         justification: request.justification.map(|j| j.trim().to_owned()),
         vacancies: request.vacancies.map(|list| list.into_iter().map(Into::into).collect()),
     };
+    let cmd = command(&user, &req, &clock, body.bytes())?;
     let id = ApplicationId(id.into_inner());
-    let scope = user.employer_scope();
-    let actor = actor(&user, &req);
-    let if_match = IfMatch::from_request(&req)?;
-    let if_match = &if_match;
-    let mut conn = pool.get().await?;
-    let application = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let before = applications::get_for_update(conn, id, scope)
-                .await
-                .map_err(not_found("application"))?;
-            if_match.check(before.version, true)?;
-            if before.status != ApplicationStatus::Draft {
-                return Err(ApiError::Conflict(format!(
-                    "Only a draft can be edited; this application is {}.",
-                    before.status
-                )));
-            }
-            if let Some(vacancies) = &changes.vacancies {
-                check_category_codes(conn, vacancies).await?;
-            }
-            let after = applications::update_draft(conn, id, &changes).await?;
-            audit::append(
-                conn,
-                NewAuditEvent::application_change(&actor, "application.updated", Some(&before), &after, None)?,
-            )
-            .await?;
-            Ok(after)
-        })
-        .await?;
-    tracing::info!(application.id = %id, "draft application edited");
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(application.version)))
-        .json(ApplicationResponse::new(application, user.role)))
+    let reply = applications::edit_draft(&pool, &cmd, id, changes, |app| {
+        ApplicationResponse::reply(app, user.role)
+    })
+    .await?;
+    Ok(respond(reply))
 }

@@ -1,26 +1,24 @@
 //! Briefing, wages and separation: the worker in post.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use super::{DeductionLine, WorkerResponse, not_in_future};
 use crate::auth::AuthUser;
 use crate::clock::Clock;
-use crate::db::workers::{self, Briefing, WagePayment};
-use crate::db::{DbPool, policy};
 use crate::domain::Role;
-use crate::domain::policy::keys;
-use crate::domain::worker::{DeductionKind, PlaceEvent, WagePaymentFacts, month_start, wage_due_for_month, wage_flags};
+use crate::domain::worker::{SeparationType, month_start};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::extract::JsonBody;
 use crate::http::validate;
+use crate::http::write::{command, respond};
 use crate::openapi::WriteErrors;
-
-use super::{DeductionLine, WorkerChange, WorkerResponse, hkd, next_state, not_in_future, save_step, worker_of};
+use crate::workflow::DbPool;
+use crate::workflow::workers::{self, BriefingAttendance, Separation, WagePaymentInput};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -57,41 +55,15 @@ pub async fn record_briefing(
     let request = body.parse_checked::<BriefingRequest>(|r, errors| {
         not_in_future("session_on", r.session_on, today, errors);
     })?;
-    let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
-    let recorded_by = change.actor.sub.clone();
-    change
-        .run(
-            &pool,
-            "worker.briefing_recorded",
-            StatusCode::CREATED,
-            async move |conn, before| {
-                let worker = worker_of(before)?;
-                let Some(arrived_on) = worker.worker.arrived_on else {
-                    return Err(ApiError::Conflict(
-                        "The briefing follows the arrival: record the arrival first.".into(),
-                    ));
-                };
-                if request.session_on < arrived_on {
-                    return Err(ApiError::field("session_on", "must not be before the arrival"));
-                }
-                workers::insert_briefing(
-                    conn,
-                    &Briefing {
-                        id: Uuid::new_v4(),
-                        worker_id: worker.worker.id,
-                        session_ref: request.session_ref.trim().to_owned(),
-                        session_on: request.session_on,
-                        attended: request.attended,
-                        paid_leave_confirmed: request.paid_leave_confirmed,
-                        recorded_by: recorded_by.clone(),
-                        created_at: Utc::now(),
-                    },
-                )
-                .await?;
-                Ok(())
-            },
-        )
-        .await
+    let session = BriefingAttendance {
+        session_ref: request.session_ref.trim().to_owned(),
+        session_on: request.session_on,
+        attended: request.attended,
+        paid_leave_confirmed: request.paid_leave_confirmed,
+    };
+    let cmd = command(&user, &req, &clock, body.bytes())?;
+    let reply = workers::record_briefing(&pool, &cmd, id.into_inner(), session, WorkerResponse::created).await?;
+    Ok(respond(reply))
 }
 
 /// The first day of a `YYYY-MM` wage month.
@@ -142,124 +114,39 @@ pub async fn record_wage_payment(
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer, Role::Caseworker])?;
     let today = clock.today();
-    let request = body.parse_checked::<WagePaymentRequest>(|r, errors| {
-        match wage_month(&r.month) {
+    let request = body.parse_checked::<WagePaymentRequest>(|r, errors| r.check(today, errors))?;
+    let payment = request.into_payment(today);
+    let cmd = command(&user, &req, &clock, body.bytes())?;
+    let reply = workers::record_wage_payment(&pool, &cmd, id.into_inner(), payment, WorkerResponse::created).await?;
+    Ok(respond(reply))
+}
+
+impl WagePaymentRequest {
+    /// A past or current month as YYYY-MM, paid by now, its net gross less its deductions.
+    fn check(&self, today: NaiveDate, errors: &mut Vec<FieldError>) {
+        match wage_month(&self.month) {
             None => errors.push(FieldError::new("month", "must be a month as YYYY-MM")),
             Some(m) if m > month_start(today) => errors.push(FieldError::new("month", "must not be in the future")),
             Some(_) => {}
         }
-        not_in_future("paid_on", r.paid_on, today, errors);
-        let deducted: u64 = r.deductions.iter().map(|d| u64::from(d.amount_hkd)).sum();
-        if u64::from(r.gross_hkd) < deducted {
+        not_in_future("paid_on", self.paid_on, today, errors);
+        let deducted: u64 = self.deductions.iter().map(|d| u64::from(d.amount_hkd)).sum();
+        if u64::from(self.gross_hkd) < deducted {
             errors.push(FieldError::new("deductions", "must not add up to more than gross_hkd"));
-        } else if u64::from(r.net_hkd) != u64::from(r.gross_hkd) - deducted {
+        } else if u64::from(self.net_hkd) != u64::from(self.gross_hkd) - deducted {
             errors.push(FieldError::new("net_hkd", "must equal gross_hkd less the deductions"));
         }
-    })?;
-    let month = wage_month(&request.month).unwrap_or(today);
-    let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
-    let recorded_by = change.actor.sub.clone();
-    change
-        .run(
-            &pool,
-            "worker.wage_paid",
-            StatusCode::CREATED,
-            async move |conn, before| {
-                let worker = worker_of(before)?;
-                let (Some(signed), Some(_)) = (&worker.contract, worker.worker.arrived_on) else {
-                    return Err(ApiError::Conflict(
-                        "Wages are recorded for a worker who has arrived under a recorded contract.".into(),
-                    ));
-                };
-                let autopay_ref = request.autopay_ref.trim();
-                let earlier: Vec<&WagePayment> =
-                    worker.wage_payments.iter().filter(|p| p.wage_month == month).collect();
-                if earlier.iter().any(|p| p.autopay_ref == autopay_ref) {
-                    return Err(ApiError::Conflict(format!(
-                        "Autopay transfer {autopay_ref} for {} is already recorded.",
-                        request.month
-                    )));
-                }
-                let owed = wage_due_for_month(
-                    signed.monthly_wage_hkd.unsigned_abs(),
-                    signed.starts_on,
-                    signed.ends_on,
-                    month,
-                );
-                if owed == 0 {
-                    return Err(ApiError::field("month", "is outside the contract's term"));
-                }
-                let policy = policy::load(conn).await?;
-                let due_days = policy.get::<u32>(keys::WAGE_PAYMENT_DUE_DAYS, None, month)?.value;
-                // A month may be paid in more than one transfer (arrears made up later): the flags are the
-                // month's, over every transfer so far.
-                let mut deductions: Vec<(DeductionKind, u32)> = earlier
-                    .iter()
-                    .flat_map(|p| {
-                        serde_json::from_value::<Vec<DeductionLine>>(p.deductions.clone()).unwrap_or_default()
-                    })
-                    .map(|d| (d.kind, d.amount_hkd))
-                    .collect();
-                deductions.extend(request.deductions.iter().map(|d| (d.kind, d.amount_hkd)));
-                let flags = wage_flags(
-                    &WagePaymentFacts {
-                        month,
-                        gross_hkd: earlier
-                            .iter()
-                            .map(|p| p.gross_hkd.unsigned_abs())
-                            .sum::<u32>()
-                            .saturating_add(request.gross_hkd),
-                        deductions,
-                        paid_on: request.paid_on,
-                    },
-                    owed,
-                    signed.accommodation_deduction_hkd.unsigned_abs(),
-                    due_days,
-                );
-                if !flags.is_empty() {
-                    tracing::warn!(worker.id = %worker.worker.id, ?flags, "wage payment flagged");
-                }
-                workers::insert_wage_payment(
-                    conn,
-                    &WagePayment {
-                        id: Uuid::new_v4(),
-                        worker_id: worker.worker.id,
-                        wage_month: month,
-                        gross_hkd: hkd(request.gross_hkd),
-                        deductions: serde_json::to_value(&request.deductions)?,
-                        net_hkd: hkd(request.net_hkd),
-                        autopay_ref: autopay_ref.to_owned(),
-                        paid_on: request.paid_on,
-                        expected_hkd: hkd(owed),
-                        flags: serde_json::to_value(&flags)?,
-                        recorded_by: recorded_by.clone(),
-                        created_at: Utc::now(),
-                    },
-                )
-                .await?;
-                Ok(())
-            },
-        )
-        .await
-}
+    }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum SeparationType {
-    /// The contract ran its term.
-    ContractEnded,
-    Resignation,
-    Dismissal,
-    Abscondment,
-}
-
-impl SeparationType {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::ContractEnded => "CONTRACT_ENDED",
-            Self::Resignation => "RESIGNATION",
-            Self::Dismissal => "DISMISSAL",
-            Self::Abscondment => "ABSCONDMENT",
+    /// The payment, for a request that passed [`Self::check`].
+    fn into_payment(self, today: NaiveDate) -> WagePaymentInput {
+        WagePaymentInput {
+            month: wage_month(&self.month).unwrap_or(month_start(today)),
+            gross_hkd: self.gross_hkd,
+            deductions: self.deductions.into_iter().map(Into::into).collect(),
+            net_hkd: self.net_hkd,
+            autopay_ref: self.autopay_ref.trim().to_owned(),
+            paid_on: self.paid_on,
         }
     }
 }
@@ -268,6 +155,7 @@ impl SeparationType {
 #[serde(deny_unknown_fields)]
 pub struct SeparationRequest {
     #[serde(rename = "type")]
+    #[schema(schema_with = crate::openapi::enums::separation_type)]
     pub separation_type: SeparationType,
     pub on: NaiveDate,
     /// The worker has left Hong Kong.
@@ -296,29 +184,12 @@ pub async fn record_separation(
     let request = body.parse_checked::<SeparationRequest>(|r, errors| {
         not_in_future("on", r.on, today, errors);
     })?;
-    let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
-    change
-        .run(&pool, "worker.separated", StatusCode::OK, async move |conn, before| {
-            let mut worker = worker_of(before)?.worker.clone();
-            if worker.separated_on.is_some() {
-                return Err(ApiError::Conflict("The worker's separation is already recorded.".into()));
-            }
-            let early = request.separation_type != SeparationType::ContractEnded;
-            let to = next_state(before, PlaceEvent::Separate { early }, today)?;
-            let ends_on = worker_of(before)?.contract.as_ref().map(|c| c.ends_on);
-            if worker.arrived_on.is_some_and(|arrived| request.on < arrived) {
-                return Err(ApiError::field("on", "must not be before the arrival"));
-            }
-            if !early && ends_on.is_some_and(|end| request.on < end) {
-                return Err(ApiError::field(
-                    "type",
-                    "CONTRACT_ENDED is for the contract's end date; an earlier end is a RESIGNATION, DISMISSAL or ABSCONDMENT",
-                ));
-            }
-            worker.separated_on = Some(request.on);
-            worker.separation_type = Some(request.separation_type.as_str().to_owned());
-            worker.departure_confirmed = Some(request.departure_confirmed);
-            save_step(conn, before, worker, to).await
-        })
-        .await
+    let separation = Separation {
+        kind: request.separation_type,
+        on: request.on,
+        departure_confirmed: request.departure_confirmed,
+    };
+    let cmd = command(&user, &req, &clock, body.bytes())?;
+    let reply = workers::record_separation(&pool, &cmd, id.into_inner(), separation, WorkerResponse::ok).await?;
+    Ok(respond(reply))
 }

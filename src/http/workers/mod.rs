@@ -1,6 +1,6 @@
 //! Workers after approval: naming workers to places, and what is recorded for each (contract, visa,
-//! levy, arrival, briefing, wages, separation). Every change locks the application (the guard of its
-//! places), checks the place's lifecycle, and writes its audit event in the same transaction.
+//! levy, arrival, briefing, wages, separation). The use cases are in `workflow::workers`; this module
+//! holds the wire types and the handlers.
 
 mod arrival;
 mod employment;
@@ -12,32 +12,22 @@ pub use employment::{record_briefing, record_separation, record_wage_payment};
 pub use naming::{get_worker, list_places, name_worker};
 pub use standard_contract::put_contract;
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::employers::not_found;
-use super::extract::{JsonBody, actor};
-use super::idempotency::{self, Idempotency, WriteResponse};
-use crate::auth::AuthUser;
-use crate::db::audit::{self, Actor, Entity, NewAuditEvent};
-use crate::db::workers::{self, Briefing, Contract, PlaceRecord, WagePayment, Worker};
-use crate::db::{Conn, DbPool, policy};
 use crate::domain::compliance::Obligation;
-use crate::domain::policy::{PolicySet, keys};
+use crate::domain::rules::RuleResult;
+use crate::domain::rules::contract::Accommodation;
 use crate::domain::worker::{
-    BriefingStanding, DeductionKind, PlaceEvent, PlaceState, briefing_standing, place_transition,
+    BriefingSession, BriefingStanding, Contract, Deduction, DeductionKind, PlaceRecord, PlaceState, SeparationType,
+    WageFlag, WagePayment,
 };
-use crate::domain::{ApplicationId, EmployerId, Role};
-use crate::error::{ApiError, FieldError};
+use crate::error::FieldError;
 use crate::personal_data::masked;
-use crate::workflow::places;
-
-const WORKER_READERS: [Role; 4] = [Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer];
+use crate::workflow::workers::WorkerView;
+use crate::workflow::{self, Reply};
 
 /// A place approved for a vacancy.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -47,7 +37,7 @@ pub struct PlaceResponse {
     pub vacancy_id: Uuid,
     pub post_title: String,
     pub post_code: Option<String>,
-    pub place_no: i32,
+    pub place_no: u32,
     /// The visa application must be lodged by this date, or the place lapses (R-DEC-2).
     pub aip_deadline: NaiveDate,
     /// The policy value (`aip_visa_deadline_months`) the deadline came from.
@@ -65,8 +55,8 @@ impl PlaceResponse {
     pub(super) fn new(record: &PlaceRecord, today: NaiveDate) -> Self {
         Self {
             id: record.place.id,
-            application_id: record.place.application_id,
-            vacancy_id: record.place.vacancy_id,
+            application_id: record.place.application_id.0,
+            vacancy_id: record.place.vacancy_id.0,
             post_title: record.post_title.clone(),
             post_code: record.post_code.clone(),
             place_no: record.place.place_no,
@@ -98,14 +88,14 @@ pub struct ContractResponse {
     pub ends_on: NaiveDate,
     pub contract_months: u32,
     #[schema(value_type = String, example = "HK")]
-    pub accommodation: String,
+    pub accommodation: Accommodation,
     pub accommodation_address: Option<String>,
     pub accommodation_deduction_hkd: u32,
     pub accommodation_actual_cost_hkd: Option<u32>,
     pub autopay_account_ref: String,
     /// Every rule the contract was checked against, with inputs, policy rows and wage-table versions.
     #[schema(value_type = Vec<Object>)]
-    pub checks: serde_json::Value,
+    pub checks: Vec<RuleResult>,
     pub version: i32,
     pub recorded_by: String,
     pub recorded_at: DateTime<Utc>,
@@ -117,16 +107,16 @@ impl From<&Contract> for ContractResponse {
             template_version: c.template_version.clone(),
             signed_on: c.signed_on,
             post_code: c.post_code.clone(),
-            monthly_wage_hkd: c.monthly_wage_hkd.unsigned_abs(),
+            monthly_wage_hkd: c.monthly_wage_hkd,
             normal_daily_hours: c.normal_daily_hours,
             overtime_terms: c.overtime_terms.clone(),
             starts_on: c.starts_on,
             ends_on: c.ends_on,
-            contract_months: c.contract_months.unsigned_abs(),
-            accommodation: c.accommodation.clone(),
+            contract_months: c.contract_months,
+            accommodation: c.accommodation,
             accommodation_address: c.accommodation_address.clone(),
-            accommodation_deduction_hkd: c.accommodation_deduction_hkd.unsigned_abs(),
-            accommodation_actual_cost_hkd: c.accommodation_actual_cost_hkd.map(i32::unsigned_abs),
+            accommodation_deduction_hkd: c.accommodation_deduction_hkd,
+            accommodation_actual_cost_hkd: c.accommodation_actual_cost_hkd,
             autopay_account_ref: c.autopay_account_ref.clone(),
             checks: c.checks.clone(),
             version: c.version,
@@ -168,8 +158,8 @@ pub struct BriefingSessionResponse {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<&Briefing> for BriefingSessionResponse {
-    fn from(b: &Briefing) -> Self {
+impl From<&BriefingSession> for BriefingSessionResponse {
+    fn from(b: &BriefingSession) -> Self {
         Self {
             id: b.id,
             session_ref: b.session_ref.clone(),
@@ -214,7 +204,7 @@ pub struct WagePaymentResponse {
     /// BELOW_CONTRACT_WAGE, PROHIBITED_DEDUCTION, ACCOMMODATION_ABOVE_CONTRACT, PAID_LATE: the month's
     /// standing over its transfers up to and including this one.
     #[schema(value_type = Vec<String>)]
-    pub flags: serde_json::Value,
+    pub flags: Vec<WageFlag>,
     pub recorded_by: String,
     pub created_at: DateTime<Utc>,
 }
@@ -223,13 +213,20 @@ impl From<&WagePayment> for WagePaymentResponse {
     fn from(p: &WagePayment) -> Self {
         Self {
             id: p.id,
-            month: p.wage_month.format("%Y-%m").to_string(),
-            gross_hkd: p.gross_hkd.unsigned_abs(),
-            deductions: serde_json::from_value(p.deductions.clone()).unwrap_or_default(),
-            net_hkd: p.net_hkd.unsigned_abs(),
+            month: p.month.format("%Y-%m").to_string(),
+            gross_hkd: p.gross_hkd,
+            deductions: p
+                .deductions
+                .iter()
+                .map(|d| DeductionLine {
+                    kind: d.kind,
+                    amount_hkd: d.amount_hkd,
+                })
+                .collect(),
+            net_hkd: p.net_hkd,
             autopay_ref: p.autopay_ref.clone(),
             paid_on: p.paid_on,
-            owed_hkd: p.expected_hkd.unsigned_abs(),
+            owed_hkd: p.owed_hkd,
             flags: p.flags.clone(),
             recorded_by: p.recorded_by.clone(),
             created_at: p.created_at,
@@ -241,7 +238,7 @@ impl From<&WagePayment> for WagePaymentResponse {
 pub struct SeparationResponse {
     pub separated_on: NaiveDate,
     #[schema(value_type = String, example = "RESIGNATION")]
-    pub separation_type: String,
+    pub separation_type: SeparationType,
     pub departure_confirmed: Option<bool>,
 }
 
@@ -251,7 +248,7 @@ pub struct ObligationResponse {
     /// VISA_APPLICATION, CONTRACT_UNSIGNED, LEVY_UNPAID, BRIEFING_DUE, WAGE_PAYMENT_DUE,
     /// WAGE_PAYMENT_IRREGULAR or RATIO_NOT_MET.
     #[schema(value_type = String, example = "BRIEFING_DUE")]
-    pub kind: serde_json::Value,
+    pub kind: crate::domain::compliance::ObligationKind,
     #[schema(example = "R-BRF-1")]
     pub rule_id: String,
     pub application_id: Option<Uuid>,
@@ -266,7 +263,7 @@ pub struct ObligationResponse {
 impl From<Obligation> for ObligationResponse {
     fn from(o: Obligation) -> Self {
         Self {
-            kind: serde_json::to_value(o.kind).unwrap_or_default(),
+            kind: o.kind,
             rule_id: o.rule_id,
             application_id: o.application_id,
             place_id: o.place_id,
@@ -294,9 +291,10 @@ pub struct WorkerResponse {
     pub mainland_resident: bool,
     pub recruiting_enterprise: Option<String>,
     pub date_of_birth: NaiveDate,
-    /// R-ELIG-5 and R-ELIG-6 as evaluated when the worker was named, with inputs and policy rows.
+    /// R-ELIG-5, R-ELIG-6 and R-RAT-1 as evaluated when the worker was named, with inputs and policy
+    /// rows.
     #[schema(value_type = Vec<Object>)]
-    pub checks: serde_json::Value,
+    pub checks: Vec<RuleResult>,
     pub visa: VisaResponse,
     pub contract: Option<ContractResponse>,
     pub levy: LevyResponse,
@@ -311,21 +309,15 @@ pub struct WorkerResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl WorkerResponse {
-    /// The worker on `record`; the record must have one.
-    pub(super) fn new(record: &PlaceRecord, today: NaiveDate, wage_due_days: u32) -> Result<Self, ApiError> {
-        let Some(w) = &record.worker else {
-            return Err(ApiError::NotFound("worker"));
-        };
-        let worker = &w.worker;
+impl From<&WorkerView> for WorkerResponse {
+    fn from(view: &WorkerView) -> Self {
+        let (w, worker) = (&view.worker, &view.worker.worker);
         let contract = w.contract.as_ref();
-        let obligations = places::obligations(std::slice::from_ref(record), wage_due_days, today);
-        let attended_on = w.briefings.iter().filter(|b| b.attended).map(|b| b.session_on).min();
-        Ok(Self {
+        Self {
             id: worker.id,
-            application_id: worker.application_id,
-            employer_id: worker.employer_id,
-            place: PlaceResponse::new(record, today),
+            application_id: worker.application_id.0,
+            employer_id: worker.employer_id.0,
+            place: PlaceResponse::new(&view.place, view.on),
             full_name: worker.full_name.clone(),
             travel_document: masked(&worker.travel_document_last4),
             nationality: worker.nationality.clone(),
@@ -339,202 +331,74 @@ impl WorkerResponse {
                 visa_number: worker.visa_number.clone(),
             },
             contract: contract.map(Into::into),
-            levy: LevyResponse {
-                amount_due_hkd: contract.map(|c| c.levy_amount_hkd.unsigned_abs()),
-                monthly_rate_hkd: contract.map(|c| c.levy_rate_hkd.unsigned_abs()),
-                contract_months: contract.map(|c| c.contract_months.unsigned_abs()),
-                paid_on: w.levy.as_ref().map(|l| l.paid_on),
-                receipt_ref: w.levy.as_ref().map(|l| l.receipt_ref.clone()),
-                refundable: false,
-            },
+            levy: LevyResponse::new(contract, w.levy.as_ref()),
             arrival: worker.arrived_on.map(|arrived_on| ArrivalResponse {
                 arrived_on,
                 port: worker.arrival_port.clone(),
                 briefing_due_on: worker.briefing_due_on,
             }),
             briefing: BriefingResponse {
-                standing: worker
-                    .briefing_due_on
-                    .map(|due| briefing_standing(due, attended_on, today)),
+                standing: view.briefing,
                 sessions: w.briefings.iter().map(Into::into).collect(),
             },
             wage_payments: w.wage_payments.iter().map(Into::into).collect(),
-            separation: worker.separated_on.zip(worker.separation_type.clone()).map(
-                |(separated_on, separation_type)| SeparationResponse {
+            separation: worker
+                .separated_on
+                .zip(worker.separation_type)
+                .map(|(separated_on, separation_type)| SeparationResponse {
                     separated_on,
                     separation_type,
                     departure_confirmed: worker.departure_confirmed,
-                },
-            ),
-            obligations: obligations.into_iter().map(Into::into).collect(),
+                }),
+            obligations: view.obligations.iter().cloned().map(Into::into).collect(),
             named_by: worker.named_by.clone(),
             created_at: worker.created_at,
             updated_at: worker.updated_at,
-        })
+        }
     }
 }
 
-pub(super) fn wage_due_days(policy: &PolicySet, today: NaiveDate) -> Result<u32, ApiError> {
-    Ok(policy.get::<u32>(keys::WAGE_PAYMENT_DUE_DAYS, None, today)?.value)
-}
-
-/// What a change to a worker needs from the request, taken before the transaction (the request
-/// itself cannot cross into it).
-pub(super) struct WorkerChange {
-    actor: Actor,
-    idempotency: Option<Idempotency>,
-    scope: Option<EmployerId>,
-    today: NaiveDate,
-    worker: Uuid,
-}
-
-/// One step of a worker change: an async closure given the connection and the worker as it was.
-/// (Spelled out so the transaction can require its future to be `Send`, as diesel-async's own
-/// `AsyncFunc` does.)
-pub(super) trait WorkerStep<A, B>:
-    AsyncFnOnce(A, B) -> Result<(), ApiError> + FnOnce(A, B) -> <Self as WorkerStep<A, B>>::Fut
-{
-    type Fut: Future<Output = Result<(), ApiError>>;
-}
-
-impl<F, A, B, Fut> WorkerStep<A, B> for F
-where
-    F: AsyncFnOnce(A, B) -> Result<(), ApiError> + FnOnce(A, B) -> Fut,
-    Fut: Future<Output = Result<(), ApiError>>,
-{
-    type Fut = Fut;
-}
-
-impl WorkerChange {
-    /// The whole change, in one transaction: a retry gets its first answer; otherwise the worker is
-    /// locked and loaded, `step` changes it, and the change is audited and answered with the worker
-    /// as it is now.
-    pub(super) async fn run<F>(
-        self,
-        pool: &DbPool,
-        action: &'static str,
-        status: StatusCode,
-        step: F,
-    ) -> Result<HttpResponse, ApiError>
-    where
-        for<'c, 'b> F: WorkerStep<&'c mut Conn, &'b PlaceRecord, Fut: Send> + Send,
-    {
-        let mut conn = pool.get().await?;
-        let response = conn
-            .transaction::<_, ApiError, _>(async move |conn| {
-                if let Some(previous) = self.replay(conn).await? {
-                    return Ok(previous);
-                }
-                let before = self.begin(conn).await?;
-                step(conn, &before).await?;
-                self.finish(conn, &before, action, status).await
-            })
-            .await?;
-        Ok(response.into_response())
-    }
-
-    pub(super) fn new(
-        req: &HttpRequest,
-        user: &AuthUser,
-        body: &JsonBody,
-        today: NaiveDate,
-        worker: Uuid,
-    ) -> Result<Self, ApiError> {
-        Ok(Self {
-            actor: actor(user, req),
-            idempotency: Idempotency::from_request(req, user, body.bytes())?,
-            scope: user.employer_scope(),
-            today,
-            worker,
-        })
-    }
-
-    /// The stored response, when this is a retry.
-    async fn replay(&self, conn: &mut Conn) -> Result<Option<WriteResponse>, ApiError> {
-        idempotency::replay(self.idempotency.as_ref(), conn).await
-    }
-
-    /// The worker as it is, with its application (which guards its places) locked until the
-    /// transaction ends.
-    async fn begin(&self, conn: &mut Conn) -> Result<PlaceRecord, ApiError> {
-        let application = workers::application_of(conn, self.worker, self.scope)
-            .await
-            .map_err(not_found("worker"))?;
-        workers::lock_application(conn, application).await?;
-        Ok(workers::get(conn, self.worker, self.scope).await?)
-    }
-
-    /// Audits the change (before and after) and answers with the worker as it is now.
-    async fn finish(
-        &self,
-        conn: &mut Conn,
-        before: &PlaceRecord,
-        action: &str,
-        status: StatusCode,
-    ) -> Result<WriteResponse, ApiError> {
-        let policy = policy::load(conn).await?;
-        let due_days = wage_due_days(&policy, self.today)?;
-        let after = workers::get(conn, self.worker, None).await?;
-        let body = WorkerResponse::new(&after, self.today, due_days)?;
-        audit::append(
-            conn,
-            NewAuditEvent::changed(
-                &self.actor,
-                Entity::Worker {
-                    id: self.worker,
-                    application: ApplicationId(after.place.application_id),
-                },
-                action,
-                &WorkerResponse::new(before, self.today, due_days)?,
-                &body,
-            )?,
-        )
-        .await?;
-        tracing::info!(worker.id = %self.worker, action, "worker record changed");
-        let response = WriteResponse::new(status, &body)?;
-        idempotency::remember(self.idempotency.as_ref(), conn, &response).await?;
-        Ok(response)
+impl LevyResponse {
+    fn new(contract: Option<&Contract>, paid: Option<&crate::domain::worker::LevyPayment>) -> Self {
+        Self {
+            amount_due_hkd: contract.map(|c| c.levy_amount_hkd),
+            monthly_rate_hkd: contract.map(|c| c.levy_rate_hkd),
+            contract_months: contract.map(|c| c.contract_months),
+            paid_on: paid.map(|l| l.paid_on),
+            receipt_ref: paid.map(|l| l.receipt_ref.clone()),
+            refundable: false,
+        }
     }
 }
 
-/// Saves the changed worker and moves its place to `to` (the place's replacement rule unchanged).
-pub(super) async fn save_step(
-    conn: &mut Conn,
-    before: &PlaceRecord,
-    mut worker: Worker,
-    to: PlaceState,
-) -> Result<(), ApiError> {
-    worker.updated_at = Utc::now();
-    workers::save_worker(conn, &worker).await?;
-    Ok(workers::set_place_status(conn, before.place.id, to, before.place.replacement_allowed).await?)
-}
-
-/// The place's next state for `event`, or a 409 naming where it stands (422 R-DEC-2 once lapsed).
-pub(super) fn next_state(record: &PlaceRecord, event: PlaceEvent, today: NaiveDate) -> Result<PlaceState, ApiError> {
-    let from = record.state(today);
-    if from == PlaceState::Expired {
-        return Err(ApiError::RuleViolation {
-            rule_id: "R-DEC-2".into(),
-            reason: format!(
-                "The place lapsed: no visa application was lodged by its AIP deadline {}.",
-                record.place.aip_deadline
-            ),
-        });
+impl WorkerResponse {
+    /// The reply of a change to a worker, with `status`.
+    fn reply(view: &WorkerView, status: u16) -> workflow::Result<Reply> {
+        Reply::new(status, &Self::from(view))
     }
-    place_transition(from, event)
-        .map_err(|e| ApiError::Conflict(format!("Cannot {}: the place is {}.", e.event, e.from)))
+
+    /// `200 OK` with the worker as it is now.
+    pub(super) fn ok(view: &WorkerView) -> workflow::Result<Reply> {
+        Self::reply(view, 200)
+    }
+
+    /// `201 Created`: a record was added to the worker (a payment, a session).
+    pub(super) fn created(view: &WorkerView) -> workflow::Result<Reply> {
+        Self::reply(view, 201)
+    }
 }
 
-pub(super) fn worker_of(record: &PlaceRecord) -> Result<&workers::WorkerRecord, ApiError> {
-    record.worker.as_ref().ok_or(ApiError::NotFound("worker"))
+impl From<DeductionLine> for Deduction {
+    fn from(d: DeductionLine) -> Self {
+        Self {
+            kind: d.kind,
+            amount_hkd: d.amount_hkd,
+        }
+    }
 }
 
 pub(super) fn not_in_future(field: &str, date: NaiveDate, today: NaiveDate, errors: &mut Vec<FieldError>) {
     if date > today {
         errors.push(FieldError::new(field, "must not be in the future"));
     }
-}
-
-pub(super) fn hkd(value: u32) -> i32 {
-    i32::try_from(value).unwrap_or(i32::MAX)
 }

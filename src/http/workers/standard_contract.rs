@@ -1,29 +1,24 @@
 //! The Standard Employment Contract, checked against the approval and the scheme.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, put, web};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use super::{WorkerResponse, not_in_future};
 use crate::auth::AuthUser;
 use crate::clock::Clock;
-use crate::db::workers::{self, Contract};
-use crate::db::{DbPool, applications, policy};
-use crate::domain::policy::keys;
-use crate::domain::rules::contract::{self, Accommodation, DeductionCap};
-use crate::domain::rules::{RuleResult, WageTableRef};
-use crate::domain::worker::{PlaceState, contract_months};
-use crate::domain::{ApplicationId, Role};
+use crate::domain::Role;
+use crate::domain::rules::contract::Accommodation;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::extract::JsonBody;
 use crate::http::validate;
+use crate::http::write::{command, respond};
 use crate::openapi::WriteErrors;
-use crate::workflow::checks;
-
-use super::{WorkerChange, WorkerResponse, hkd, not_in_future, worker_of};
+use crate::workflow::DbPool;
+use crate::workflow::workers::{self, ContractTerms};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -88,151 +83,51 @@ pub async fn put_contract(
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Employer])?;
     let today = clock.today();
-    let request = body.parse_checked::<ContractRequest>(|r, errors| {
-        not_in_future("signed_on", r.signed_on, today, errors);
-        if r.ends_on < r.starts_on {
+    let terms = body
+        .parse_checked::<ContractRequest>(|r, errors| r.check(today, errors))?
+        .into();
+    let cmd = command(&user, &req, &clock, body.bytes())?;
+    let reply = workers::record_contract(&pool, &cmd, id.into_inner(), terms, WorkerResponse::ok).await?;
+    Ok(respond(reply))
+}
+
+impl ContractRequest {
+    /// Signed by now and before it starts, ending after it starts, with an address for accommodation
+    /// in Hong Kong.
+    fn check(&self, today: NaiveDate, errors: &mut Vec<FieldError>) {
+        not_in_future("signed_on", self.signed_on, today, errors);
+        if self.ends_on < self.starts_on {
             errors.push(FieldError::new("ends_on", "must not be before starts_on"));
         }
-        if r.signed_on > r.starts_on {
+        if self.signed_on > self.starts_on {
             errors.push(FieldError::new("signed_on", "must not be after starts_on"));
         }
-        if r.accommodation == Accommodation::Hk && r.accommodation_address.is_none() {
+        if self.accommodation == Accommodation::Hk && self.accommodation_address.is_none() {
             errors.push(FieldError::new(
                 "accommodation_address",
                 "is required for accommodation in Hong Kong",
             ));
         }
-    })?;
-    let change = WorkerChange::new(&req, &user, &body, today, id.into_inner())?;
-    let recorded_by = change.actor.sub.clone();
-    change
-        .run(
-            &pool,
-            "worker.contract_recorded",
-            StatusCode::OK,
-            async move |conn, before| {
-                let worker = worker_of(before)?;
-                let state = before.state(today);
-                if !matches!(
-                    state,
-                    PlaceState::Allocated | PlaceState::VisaApplied | PlaceState::VisaIssued
-                ) {
-                    return Err(ApiError::Conflict(format!(
-                        "The contract can be recorded only before the worker arrives; the place is {state}."
-                    )));
-                }
-                if worker.levy.is_some() {
-                    return Err(ApiError::Conflict(
-                        "The levy was paid on this contract's months: the contract can no longer be replaced.".into(),
-                    ));
-                }
-                let app = applications::get(conn, ApplicationId(before.place.application_id), None).await?;
-                let vacancy = app
-                    .vacancies
-                    .iter()
-                    .find(|v| v.id.0 == before.place.vacancy_id)
-                    .ok_or(ApiError::NotFound("vacancy"))?;
-                let policy = policy::load(conn).await?;
-                let on = request.signed_on;
-                let max_months = policy.get::<u32>(keys::MAX_CONTRACT_MONTHS, None, on)?;
-                let max_hours = policy.get::<u32>(keys::MAX_DAILY_HOURS_INCL_OT, None, on)?;
-                let cap = policy.get::<DeductionCap>(keys::ACCOMMODATION_DEDUCTION_CAP, None, on)?;
-                let rate = policy.get::<u32>(keys::ERL_MONTHLY_RATE_HKD, None, on)?;
-                let months = contract_months(request.starts_on, request.ends_on);
-                let subject = Some(worker.worker.id);
-                let with = |result: RuleResult, refs: Vec<&crate::domain::policy::PolicyRef>| {
-                    result.with_provenance(subject, refs.into_iter().cloned().collect(), Vec::<WageTableRef>::new())
-                };
-                let results = vec![
-                    with(
-                        contract::post(&contract::PostInput {
-                            approved_post_code: vacancy.vacancy.post_code.clone(),
-                            approved_post_title: vacancy.vacancy.post_title.clone(),
-                            contract_post_code: request.post_code.clone(),
-                            contract_post_title: request.post_title.clone(),
-                        }),
-                        vec![],
-                    ),
-                    checks::contract_median(conn, &policy, &app, vacancy, request.monthly_wage_hkd)
-                        .await?
-                        .with_subject(subject),
-                    with(
-                        contract::approved_wage(&contract::ApprovedWageInput {
-                            contract_wage_hkd: request.monthly_wage_hkd,
-                            approved_wage_hkd: vacancy.vacancy.monthly_wage_hkd,
-                        }),
-                        vec![],
-                    ),
-                    with(
-                        contract::term(&contract::TermInput {
-                            starts_on: request.starts_on,
-                            ends_on: request.ends_on,
-                            max_contract_months: max_months.value,
-                        }),
-                        vec![&max_months.source],
-                    ),
-                    with(
-                        contract::terms(&contract::TermsInput {
-                            normal_daily_hours: request.normal_daily_hours,
-                            max_daily_hours: max_hours.value,
-                            accommodation: request.accommodation,
-                            mainland_resident: worker.worker.mainland_resident,
-                        }),
-                        vec![&max_hours.source],
-                    ),
-                    with(
-                        contract::deduction(&contract::DeductionInput {
-                            monthly_wage_hkd: request.monthly_wage_hkd,
-                            accommodation: request.accommodation,
-                            deduction_hkd: request.accommodation_deduction_hkd,
-                            actual_cost_hkd: request.accommodation_actual_cost_hkd,
-                            cap: cap.value,
-                        }),
-                        vec![&cap.source],
-                    ),
-                    with(
-                        contract::levy(&contract::LevyInput {
-                            contract_months: months,
-                            monthly_rate_hkd: rate.value,
-                        }),
-                        vec![&rate.source],
-                    ),
-                ];
-                let failed = checks::failures(&results);
-                if !failed.is_empty() {
-                    return Err(checks::violation(&failed));
-                }
-                let levy = months.saturating_mul(rate.value);
-                let version = worker.contract.as_ref().map_or(1, |c| c.version + 1);
-                workers::save_contract(
-                    conn,
-                    &Contract {
-                        worker_id: worker.worker.id,
-                        template_version: request.template_version.trim().to_owned(),
-                        signed_on: request.signed_on,
-                        post_code: request.post_code.clone(),
-                        monthly_wage_hkd: hkd(request.monthly_wage_hkd),
-                        normal_daily_hours: request.normal_daily_hours,
-                        overtime_terms: request.overtime_terms.trim().to_owned(),
-                        starts_on: request.starts_on,
-                        ends_on: request.ends_on,
-                        contract_months: hkd(months),
-                        accommodation: request.accommodation.as_str().to_owned(),
-                        accommodation_address: request.accommodation_address.as_ref().map(|a| a.trim().to_owned()),
-                        accommodation_deduction_hkd: hkd(request.accommodation_deduction_hkd),
-                        accommodation_actual_cost_hkd: request.accommodation_actual_cost_hkd.map(hkd),
-                        autopay_account_ref: request.autopay_account_ref.trim().to_owned(),
-                        levy_rate_hkd: hkd(rate.value),
-                        levy_amount_hkd: hkd(levy),
-                        checks: serde_json::to_value(&results)?,
-                        version,
-                        recorded_by: recorded_by.clone(),
-                        recorded_at: Utc::now(),
-                    },
-                )
-                .await?;
-                Ok(())
-            },
-        )
-        .await
+    }
+}
+
+impl From<ContractRequest> for ContractTerms {
+    fn from(r: ContractRequest) -> Self {
+        Self {
+            template_version: r.template_version.trim().to_owned(),
+            signed_on: r.signed_on,
+            post_code: r.post_code,
+            post_title: r.post_title,
+            monthly_wage_hkd: r.monthly_wage_hkd,
+            normal_daily_hours: r.normal_daily_hours,
+            overtime_terms: r.overtime_terms.trim().to_owned(),
+            starts_on: r.starts_on,
+            ends_on: r.ends_on,
+            accommodation: r.accommodation,
+            accommodation_address: r.accommodation_address.map(|a| a.trim().to_owned()),
+            accommodation_deduction_hkd: r.accommodation_deduction_hkd,
+            accommodation_actual_cost_hkd: r.accommodation_actual_cost_hkd,
+            autopay_account_ref: r.autopay_account_ref.trim().to_owned(),
+        }
+    }
 }

@@ -1,0 +1,168 @@
+//! Why a use case refused or failed. Mapped to RFC 9457 problems once, in `crate::error`.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::TransitionError;
+use crate::domain::lifecycle::GuardError;
+use crate::domain::policy::PolicyError;
+use crate::domain::rules::RuleResult;
+use crate::domain::worker::PlaceTransitionError;
+
+/// One failing input field and why it failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldError {
+    /// Path of the field in the request, e.g. `vacancies[0].monthly_wage_hkd`, or a header/path/query name.
+    #[schema(example = "vacancies[0].monthly_wage_hkd")]
+    pub field: String,
+    /// What is wrong with it, in plain words.
+    #[schema(example = "must be at least 1")]
+    pub reason: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Every way a use case can end other than success.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    /// An input field is invalid in a way only the stored data shows (e.g. a vacancy not of this case).
+    #[error("invalid input: {0:?}")]
+    Invalid(Vec<FieldError>),
+    /// No such record, or not the caller's to see.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The caller may not do this to this record (e.g. decide a case it recommended).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The record's state does not allow it (e.g. a worker already arrived), or it exists already.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The case lifecycle refused the action.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// Well-formed, but a scheme rule is not met.
+    #[error("rule {rule_id} violated: {reason}")]
+    RuleViolation { rule_id: String, reason: String },
+    /// An `Idempotency-Key` already used for a different request.
+    #[error("idempotency key reused for a different request")]
+    IdempotencyKeyReused,
+    /// Another request with the same `Idempotency-Key` is being committed right now.
+    #[error("a request with this idempotency key is in progress")]
+    IdempotencyKeyInProgress,
+    /// `If-Match` does not name the current version.
+    #[error("stale If-Match: the current version is {current_version}")]
+    PreconditionFailed { current_version: i32 },
+    /// The change needs `If-Match` and none was sent.
+    #[error("If-Match is required")]
+    PreconditionRequired,
+    /// The database aborted a concurrent transaction; retrying may succeed.
+    #[error("concurrent update, retry")]
+    ConcurrentUpdate,
+    /// The database is unreachable or the pool is exhausted.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a defect or a broken invariant.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = WorkflowError> = std::result::Result<T, E>;
+
+impl WorkflowError {
+    pub fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, reason)])
+    }
+
+    pub fn rule(rule_id: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::RuleViolation {
+            rule_id: rule_id.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A 422 naming the first failed rule and giving the reasons of all.
+    pub fn rules_failed(failed: &[&RuleResult]) -> Self {
+        let rule_id = failed.first().map_or_else(String::new, |r| r.rule_id.clone());
+        let reason = failed
+            .iter()
+            .map(|r| format!("{}: {}", r.rule_id, r.reason))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Self::RuleViolation { rule_id, reason }
+    }
+}
+
+/// Refuses with every failed rule when any of `results` failed.
+pub fn all_passed(results: &[RuleResult]) -> Result<()> {
+    let failed: Vec<&RuleResult> = results.iter().filter(|r| !r.passed()).collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(WorkflowError::rules_failed(&failed))
+    }
+}
+
+impl From<diesel::result::Error> for WorkflowError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as Kind, Error};
+        match err {
+            Error::NotFound => Self::NotFound("resource"),
+            Error::DatabaseError(Kind::SerializationFailure, _) => Self::ConcurrentUpdate,
+            Error::DatabaseError(Kind::ClosedConnection, info) => Self::Unavailable(info.message().to_owned()),
+            Error::DatabaseError(Kind::UniqueViolation, info) => Self::Conflict(format!(
+                "A record with the same key already exists ({}).",
+                info.constraint_name().unwrap_or("unique key")
+            )),
+            other => Self::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for WorkflowError {
+    fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        Self::Unavailable(err.to_string())
+    }
+}
+
+impl From<serde_json::Error> for WorkflowError {
+    fn from(err: serde_json::Error) -> Self {
+        Self::Internal(anyhow::Error::new(err))
+    }
+}
+
+/// A policy value missing or mistyped for the date a rule binds to: the rule cannot be applied.
+impl From<PolicyError> for WorkflowError {
+    fn from(err: PolicyError) -> Self {
+        Self::rule("POLICY", err.to_string())
+    }
+}
+
+impl From<GuardError> for WorkflowError {
+    fn from(err: GuardError) -> Self {
+        match err {
+            GuardError::RecommendationMissing(_) => Self::rule(GuardError::RECOMMENDATION_RULE, err.to_string()),
+            GuardError::RecommenderMayNotDecide => Self::Forbidden(err.to_string()),
+        }
+    }
+}
+
+impl From<PlaceTransitionError> for WorkflowError {
+    fn from(err: PlaceTransitionError) -> Self {
+        Self::Conflict(format!("Cannot {}: the place is {}.", err.event, err.from))
+    }
+}
+
+/// Maps diesel's `NotFound` to "no `what`"; other errors as usual.
+pub fn not_found(what: &'static str) -> impl Fn(diesel::result::Error) -> WorkflowError {
+    move |err| match err {
+        diesel::result::Error::NotFound => WorkflowError::NotFound(what),
+        other => other.into(),
+    }
+}

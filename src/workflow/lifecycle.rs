@@ -1,0 +1,313 @@
+//! Every lifecycle action on a case (domain.md §4.1), with what it does besides moving the status:
+//! the submission checks, information requests, recruitment periods, the recommendation and the
+//! decision with its worker places. The lifecycle itself is `domain::lifecycle::transition`; who may
+//! take a step on this case is `domain::lifecycle::guard`.
+
+use chrono::{Days, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::checks;
+use super::error::{Result, WorkflowError, all_passed, not_found};
+use super::places;
+use super::unit::{self, Change, Command, Locks, Reply};
+use crate::db::applications::{RecruitmentPeriod, VacancyDecision};
+use crate::db::{Conn, DbPool, applications, casework, policy};
+use crate::domain::application::Application;
+use crate::domain::audit::AuditRecord;
+use crate::domain::casework::{DecisionRecord, InfoRequest, RecordKind};
+use crate::domain::lifecycle::guard;
+use crate::domain::policy::keys;
+use crate::domain::rules::decision::{Decision, DecisionOutcome, ReasonCode};
+use crate::domain::rules::{RuleResult, recruitment};
+use crate::domain::{ApplicationAction, ApplicationId, ApplicationStatus, VacancyId, transition};
+
+/// What an action may carry besides itself.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActionInput {
+    /// A note for the history (the reason for `screen-out`, `terminate` and `revoke`).
+    pub comment: Option<String>,
+    /// `request-info`: what is needed; `respond`: the answer.
+    pub message: Option<String>,
+    /// `request-info`: when the answer is due (default: policy `rfi_due_days` from today).
+    pub due_on: Option<NaiveDate>,
+    /// `refuse`: the reasons (R-DEC-1).
+    pub reason_codes: Vec<ReasonCode>,
+}
+
+/// Takes `action` on the case `id`. Actions whose rules read across the employer's cases (submit,
+/// approve) run under the employer's lock, taken before the case's.
+pub async fn act(
+    pool: &DbPool,
+    cmd: &Command,
+    id: ApplicationId,
+    action: ApplicationAction,
+    input: ActionInput,
+    reply: impl FnOnce(&Application) -> Result<Reply>,
+) -> Result<Reply> {
+    let locks = match action.reads_across_employer() {
+        true => Locks::application(id).and_employer(),
+        false => Locks::application(id),
+    };
+    unit::write(
+        pool,
+        cmd,
+        locks,
+        async |conn, locked| {
+            let before = locked.application()?;
+            // Role and status first; what the case must have, and the action's own checks, after.
+            let mut to = transition(before.status, action, cmd.actor.role)?;
+            guard(action, before.recommended_by.as_deref(), &cmd.actor.sub)?;
+            let effects = effects(conn, cmd, before, action, &input).await?;
+            if let Some(decided) = effects.status {
+                to = decided;
+            }
+            let after = applications::set_status(conn, id, to, action == ApplicationAction::Submit, cmd.today).await?;
+            let event = format!("application.{}", action.as_str().replace('-', "_"));
+            let record = AuditRecord::application_change(&event, Some(before), &after)?
+                .with_comment(input.comment.clone())
+                .with_decision_record(effects.record);
+            Ok(Change::new(after, record))
+        },
+        reply,
+    )
+    .await
+}
+
+/// What an action's side effects decided.
+#[derive(Debug, Default)]
+struct Effects {
+    /// A different target status, when the action's outcome decides it (approve → partially approved).
+    status: Option<ApplicationStatus>,
+    /// The decision record the action stored, for the audit event to reference.
+    record: Option<Uuid>,
+}
+
+/// What an action does besides changing the status.
+async fn effects(
+    conn: &mut Conn,
+    cmd: &Command,
+    app: &Application,
+    action: ApplicationAction,
+    input: &ActionInput,
+) -> Result<Effects> {
+    use ApplicationAction as A;
+    match action {
+        A::Submit => submit(conn, cmd, app).await,
+        A::RequestInfo => request_info(conn, cmd, app, input).await,
+        A::Respond => {
+            let answer = input.message.as_deref().unwrap_or_default();
+            casework::answer_info_request(conn, app.id, answer, cmd.today, &cmd.actor.sub)
+                .await
+                .map_err(not_found("open information request"))?;
+            Ok(Effects::default())
+        }
+        A::ScreenIn => screen_in(conn, cmd, app).await,
+        A::CompleteRecruitment => complete_recruitment(conn, cmd, app).await,
+        A::Recommend => recommend(conn, cmd, app).await,
+        A::Approve | A::Refuse => decide(conn, cmd, app, action, input).await,
+        A::Revoke => {
+            places::revoke(conn, app.id, cmd.today).await?;
+            Ok(Effects::default())
+        }
+        _ => Ok(Effects::default()),
+    }
+}
+
+/// R-ELIG-4, R-ELIG-3, R-APP-3 and R-SAN-2 must pass (nothing is written otherwise); the medians in
+/// force are snapshotted for the wage rule.
+async fn submit(conn: &mut Conn, cmd: &Command, app: &Application) -> Result<Effects> {
+    let policy = policy::load(conn).await?;
+    let results = checks::submission_checks(conn, &policy, app, cmd.today).await?;
+    all_passed(&results)?;
+    let medians: Vec<(VacancyId, Option<(Uuid, u32)>)> = checks::medians_on(conn, app, cmd.today)
+        .await?
+        .into_iter()
+        .map(|(v, m)| (v, m.map(|m| (m.id, m.median_monthly_wage_hkd))))
+        .collect();
+    applications::record_submission(conn, app.id, cmd.today, &medians).await?;
+    let record = store(conn, cmd, app, RecordKind::Submission, results, None).await?;
+    Ok(Effects {
+        status: None,
+        record: Some(record),
+    })
+}
+
+/// An information request, due when the caseworker says or after policy `rfi_due_days`.
+async fn request_info(conn: &mut Conn, cmd: &Command, app: &Application, input: &ActionInput) -> Result<Effects> {
+    let policy = policy::load(conn).await?;
+    let days = policy.get::<u32>(keys::RFI_DUE_DAYS, None, cmd.today)?;
+    let due_on = input.due_on.unwrap_or(cmd.today + Days::new(u64::from(days.value)));
+    if due_on < cmd.today {
+        return Err(WorkflowError::field("due_on", "must not be in the past"));
+    }
+    let request = InfoRequest {
+        id: Uuid::new_v4(),
+        application_id: app.id,
+        message: input.message.clone().unwrap_or_default(),
+        requested_on: cmd.today,
+        due_on,
+        requested_by: cmd.actor.sub.clone(),
+        response: None,
+        responded_on: None,
+        responded_by: None,
+    };
+    casework::insert_info_request(conn, &request).await?;
+    Ok(Effects::default())
+}
+
+/// Each vacancy's local recruitment period starts: its length and job-fair duty bind to the
+/// submission date (R-REC-1: "applications submitted from ...").
+async fn screen_in(conn: &mut Conn, cmd: &Command, app: &Application) -> Result<Effects> {
+    let policy = policy::load(conn).await?;
+    let bound_on = app.submitted_on.unwrap_or(cmd.today);
+    let mut periods = Vec::new();
+    for v in &app.vacancies {
+        let post = v.vacancy.designated_category_code.as_deref();
+        let days = policy.get::<u32>(keys::RECRUITMENT_DAYS, post, bound_on)?.value;
+        let job_fair = policy
+            .get::<bool>(keys::JOB_FAIR_WEEKLY_REQUIRED, post, bound_on)?
+            .value;
+        periods.push(RecruitmentPeriod {
+            vacancy: v.id,
+            days,
+            starts_on: cmd.today,
+            ends_on: recruitment::period_end(cmd.today, days),
+            job_fair_required: job_fair,
+        });
+    }
+    applications::record_screen_in(conn, app.id, cmd.today, &periods).await?;
+    Ok(Effects::default())
+}
+
+/// The periods must have ended and every job seeker have an outcome (422 otherwise).
+async fn complete_recruitment(conn: &mut Conn, cmd: &Command, app: &Application) -> Result<Effects> {
+    let policy = policy::load(conn).await?;
+    let (results, _) = checks::recruitment_checks(conn, &policy, app, cmd.today).await?;
+    let gates: Vec<&RuleResult> = results
+        .iter()
+        .filter(|r| !r.passed())
+        .filter(|r| r.rule_id == recruitment::PERIOD_ENDED || r.rule_id == recruitment::OUTCOMES_RECORDED)
+        .collect();
+    if !gates.is_empty() {
+        return Err(WorkflowError::rules_failed(&gates));
+    }
+    let record = store(conn, cmd, app, RecordKind::Recruitment, results, None).await?;
+    Ok(Effects {
+        status: None,
+        record: Some(record),
+    })
+}
+
+/// Every rule is evaluated and stored with the outcome the caseworker recommends.
+async fn recommend(conn: &mut Conn, cmd: &Command, app: &Application) -> Result<Effects> {
+    let policy = policy::load(conn).await?;
+    let assessment = checks::assessment(conn, &policy, app, cmd.today).await?;
+    applications::record_recommendation(conn, app.id, &cmd.actor.sub).await?;
+    let record = store(
+        conn,
+        cmd,
+        app,
+        RecordKind::Assessment,
+        assessment.results,
+        Some(&assessment.decision),
+    )
+    .await?;
+    Ok(Effects {
+        status: None,
+        record: Some(record),
+    })
+}
+
+/// Approve: places per vacancy are what the rules allow on the decision date (PARTIALLY_APPROVED when
+/// fewer than asked, 422 when none), each with its worker places. Refuse: none, for the approver's
+/// reasons.
+async fn decide(
+    conn: &mut Conn,
+    cmd: &Command,
+    app: &Application,
+    action: ApplicationAction,
+    input: &ActionInput,
+) -> Result<Effects> {
+    let policy = policy::load(conn).await?;
+    let assessment = checks::assessment(conn, &policy, app, cmd.today).await?;
+    let (decision, target) = match (action, assessment.decision.outcome) {
+        (ApplicationAction::Refuse, _) => (
+            assessment.decision.refusal(input.reason_codes.clone()),
+            ApplicationStatus::Refused,
+        ),
+        (_, DecisionOutcome::Refuse) => {
+            let codes: Vec<&str> = assessment.decision.reason_codes.iter().map(|c| c.as_str()).collect();
+            return Err(WorkflowError::rule(
+                "R-DEC-1",
+                format!("The rules allow no places ({}); refuse instead.", codes.join(", ")),
+            ));
+        }
+        (_, DecisionOutcome::PartiallyApprove) => (
+            assessment.decision,
+            transition(app.status, ApplicationAction::ApprovePartially, cmd.actor.role)?,
+        ),
+        (_, DecisionOutcome::Approve) => (assessment.decision, ApplicationStatus::Approved),
+    };
+    let decided: Vec<VacancyDecision> = decision
+        .vacancies
+        .iter()
+        .map(|v| VacancyDecision {
+            vacancy: VacancyId(v.vacancy_id),
+            places: v.places,
+            median_at_decision: assessment
+                .medians_at_decision
+                .iter()
+                .find(|(id, _)| id.0 == v.vacancy_id)
+                .and_then(|(_, m)| m.as_ref().map(|m| (m.id, m.median_monthly_wage_hkd))),
+        })
+        .collect();
+    applications::record_decision(conn, app.id, &cmd.actor.sub, cmd.today, &decided).await?;
+    if action == ApplicationAction::Approve {
+        places::allocate(conn, app, &decided, cmd.today).await?;
+    }
+    let record = store(
+        conn,
+        cmd,
+        app,
+        RecordKind::Decision,
+        assessment.results,
+        Some(&decision),
+    )
+    .await?;
+    Ok(Effects {
+        status: Some(target),
+        record: Some(record),
+    })
+}
+
+/// Stores a decision record: the rules evaluated, and the outcome when there is one.
+async fn store(
+    conn: &mut Conn,
+    cmd: &Command,
+    app: &Application,
+    kind: RecordKind,
+    results: Vec<RuleResult>,
+    decision: Option<&Decision>,
+) -> Result<Uuid> {
+    let record = DecisionRecord {
+        id: Uuid::new_v4(),
+        application_id: app.id,
+        kind,
+        evaluated_on: cmd.today,
+        evaluated_by: cmd.actor.sub.clone(),
+        outcome: decision.map(|d| d.outcome),
+        reason_codes: decision.map_or_else(Vec::new, |d| d.reason_codes.clone()),
+        places: decision.map(|d| d.vacancies.clone()),
+        results,
+        recommended_by: match kind {
+            RecordKind::Assessment => Some(cmd.actor.sub.clone()),
+            RecordKind::Decision => app.recommended_by.clone(),
+            _ => None,
+        },
+        decided_by: (kind == RecordKind::Decision).then(|| cmd.actor.sub.clone()),
+        note: None,
+        created_at: Utc::now(),
+    };
+    casework::insert_decision_record(conn, &record).await?;
+    Ok(record.id)
+}
