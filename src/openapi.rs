@@ -56,11 +56,17 @@ pub mod enums {
     use crate::domain::worker::SeparationType;
 
     pub fn confidence() -> Object {
-        enumeration(&Confidence::ALL, "How sure the source is: `firm`, `likely` or `assumption`.")
+        enumeration(
+            &Confidence::ALL,
+            "How sure the source is: `firm`, `likely` or `assumption`.",
+        )
     }
 
     pub fn referral_source() -> Object {
-        enumeration(&ReferralSource::ALL, "How the job seeker came: referred by the Labour Department, an advert, a job fair or directly.")
+        enumeration(
+            &ReferralSource::ALL,
+            "How the job seeker came: referred by the Labour Department, an advert, a job fair or directly.",
+        )
     }
 
     pub fn separation_type() -> Object {

@@ -55,7 +55,6 @@ impl ReferralSource {
     pub const ALL: [ReferralSource; 4] = [Self::Referral, Self::Advert, Self::JobFair, Self::Direct];
 }
 
-
 /// A local job seeker referred to (or applying for) a vacancy, and how it ended (R-REC-5). No names
 /// are kept: the Labour Department's reference identifies the job seeker.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -599,4 +599,35 @@ mod tests {
         assert!("approve!".parse::<A>().is_err());
         assert!("draft".parse::<S>().is_err());
     }
+
+    #[test]
+    fn consultation_and_decision_need_a_recommendation_and_another_officer() {
+        use GuardError::*;
+        assert_eq!(
+            guard(A::StartConsultation, None, "cw"),
+            Err(RecommendationMissing(A::StartConsultation))
+        );
+        assert_eq!(guard(A::Approve, None, "ap"), Err(RecommendationMissing(A::Approve)));
+        assert_eq!(guard(A::Refuse, Some("ap"), "ap"), Err(RecommenderMayNotDecide));
+        assert_eq!(guard(A::Approve, Some("cw"), "ap"), Ok(()));
+        assert_eq!(guard(A::StartConsultation, Some("cw"), "cw"), Ok(()));
+        // Every other action is the lifecycle's alone.
+        for action in ApplicationAction::ALL {
+            if !matches!(action, A::StartConsultation | A::Approve | A::Refuse) {
+                assert_eq!(guard(action, None, "anyone"), Ok(()), "{action}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_requestable_actions_are_every_action_but_the_service_s_own() {
+        for action in ApplicationAction::ALL {
+            let services_own = action.permitted_role() == Role::System || action == A::ApprovePartially;
+            assert_eq!(
+                ApplicationAction::REQUESTABLE.contains(&action),
+                !services_own,
+                "{action}"
+            );
+        }
+    }
 }

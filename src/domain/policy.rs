@@ -47,7 +47,6 @@ impl Confidence {
     pub const ALL: [Confidence; 3] = [Self::Firm, Self::Likely, Self::Assumption];
 }
 
-
 /// A stored policy value with who published it and how sure its source is.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PolicyRecord {

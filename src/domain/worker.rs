@@ -332,7 +332,12 @@ pub enum SeparationType {
 }
 
 impl SeparationType {
-    pub const ALL: [SeparationType; 4] = [Self::ContractEnded, Self::Resignation, Self::Dismissal, Self::Abscondment];
+    pub const ALL: [SeparationType; 4] = [
+        Self::ContractEnded,
+        Self::Resignation,
+        Self::Dismissal,
+        Self::Abscondment,
+    ];
 
     /// Before the contract's end date: the place is terminated early, and the levy is not refunded.
     pub fn is_early(self) -> bool {

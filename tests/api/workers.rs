@@ -10,7 +10,7 @@ use sls_case::domain::rules::{RuleResult, rerun};
 use crate::helpers::{TestApp, TestResponse};
 use crate::workflow::{Case, dishwashers, publish_wage_table};
 
-const DOCUMENT: &str = "P7654321A";
+pub const DOCUMENT: &str = "P7654321A";
 
 /// A worker to name (the access table uses it with a vacancy that is not the case's).
 pub fn worker_body() -> Value {
@@ -35,13 +35,13 @@ pub fn contract_body(wage: u32, starts_on: &str, ends_on: &str) -> Value {
     })
 }
 
-fn ok(response: &TestResponse, status: u16) -> Value {
+pub fn ok(response: &TestResponse, status: u16) -> Value {
     assert_eq!(response.status, status, "{}", String::from_utf8_lossy(&response.bytes));
     response.json()
 }
 
 /// A case approved on 2026-03-30 for dishwashers at HK$14,000 (median HK$13,500), and its vacancy.
-async fn approved<'a>(app: &'a TestApp, brn: &str, workers: u32) -> (Case<'a>, String) {
+pub async fn approved<'a>(app: &'a TestApp, brn: &str, workers: u32) -> (Case<'a>, String) {
     publish_wage_table(app).await;
     let case = Case::draft(app, brn, 10, vec![dishwashers(workers, 14000)]).await;
     case.start_recruitment().await;
@@ -51,7 +51,7 @@ async fn approved<'a>(app: &'a TestApp, brn: &str, workers: u32) -> (Case<'a>, S
     (case, vacancy)
 }
 
-async fn name(case: &Case<'_>, vacancy: &str, document: &str) -> TestResponse {
+pub async fn name(case: &Case<'_>, vacancy: &str, document: &str) -> TestResponse {
     case.app
         .post(
             &format!("/v1/applications/{}/workers", case.id),
@@ -61,7 +61,7 @@ async fn name(case: &Case<'_>, vacancy: &str, document: &str) -> TestResponse {
         .await
 }
 
-async fn put_contract(case: &Case<'_>, worker: &str, body: Value) -> TestResponse {
+pub async fn put_contract(case: &Case<'_>, worker: &str, body: Value) -> TestResponse {
     case.app
         .call(
             Method::PUT,
@@ -72,13 +72,13 @@ async fn put_contract(case: &Case<'_>, worker: &str, body: Value) -> TestRespons
         .await
 }
 
-async fn record(case: &Case<'_>, token: &str, worker: &str, what: &str, body: Value) -> TestResponse {
+pub async fn record(case: &Case<'_>, token: &str, worker: &str, what: &str, body: Value) -> TestResponse {
     case.app
         .post(&format!("/v1/workers/{worker}/{what}"), token, body)
         .await
 }
 
-async fn compliance(case: &Case<'_>) -> Value {
+pub async fn compliance(case: &Case<'_>) -> Value {
     let response = case
         .app
         .get(
@@ -89,7 +89,7 @@ async fn compliance(case: &Case<'_>) -> Value {
     ok(&response, 200)
 }
 
-fn kinds(compliance: &Value) -> Vec<(String, bool)> {
+pub fn kinds(compliance: &Value) -> Vec<(String, bool)> {
     compliance["obligations"]
         .as_array()
         .unwrap()
@@ -98,9 +98,9 @@ fn kinds(compliance: &Value) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// Named, contracted (2026-05-01 to 2028-04-30), visa applied, levy paid, visa issued, arrived on
-/// 2026-04-30: the worker id.
-async fn arrived_worker(case: &Case<'_>, vacancy: &str) -> String {
+/// Named, contracted (2026-05-01 to 2028-04-30), visa applied, levy paid and visa issued on
+/// 2026-04-25 (today 2026-04-30): the worker id.
+pub async fn issued_worker(case: &Case<'_>, vacancy: &str) -> String {
     case.app.set_today("2026-04-10");
     let worker = ok(&name(case, vacancy, DOCUMENT).await, 201)["id"]
         .as_str()
@@ -145,10 +145,16 @@ async fn arrived_worker(case: &Case<'_>, vacancy: &str) -> String {
         .await,
         200,
     );
+    worker
+}
+
+/// As [`issued_worker`], and arrived on 2026-04-30: the worker id.
+pub async fn arrived_worker(case: &Case<'_>, vacancy: &str) -> String {
+    let worker = issued_worker(case, vacancy).await;
     ok(
         &record(
             case,
-            employer,
+            &case.employer_token,
             &worker,
             "arrival",
             json!({"arrived_on": "2026-04-30", "port": "HKIA"}),
@@ -1166,4 +1172,39 @@ async fn the_travel_document_number_is_stored_and_shown_only_masked() {
         app.count("SELECT count(*) AS n FROM workers WHERE travel_document_last4 = '321A' AND length(travel_document_hmac) = 64"),
         1
     );
+}
+
+#[actix_web::test]
+async fn a_worker_is_not_named_to_a_place_the_ratio_no_longer_covers() {
+    let app = TestApp::spawn().await;
+    // Ten full-time locals: two places approved.
+    let (case, vacancy) = approved(&app, "40000030", 2).await;
+    app.set_today("2026-04-10");
+    ok(&name(&case, &vacancy, "A1234567").await, 201);
+    let returns = format!("/v1/employers/{}/headcount-returns", case.employer);
+    let file = |locals: u32| {
+        app.post(
+            &returns,
+            &case.employer_token,
+            json!({"as_of": "2026-04-10", "full_time_locals": locals, "imported_workers": 0, "evidence_ref": "MPF April"}),
+        )
+    };
+    // Two locals cover one imported worker, and the first place already has its worker.
+    ok(&file(2).await, 201);
+    let uncovered = name(&case, &vacancy, "B1234567").await;
+    let problem = uncovered.assert_problem(422, "rule-violation");
+    assert_eq!(problem["rule_id"], "R-RAT-1");
+    assert_eq!(app.count("SELECT count(*) AS n FROM workers"), 1);
+    // Four locals cover both places again.
+    ok(&file(4).await, 201);
+    let covered = ok(&name(&case, &vacancy, "C1234567").await, 201);
+    let ratio = covered["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["rule_id"] == "R-RAT-1")
+        .unwrap()
+        .clone();
+    assert_eq!(ratio["inputs"]["full_time_locals"], 4);
+    assert_eq!(ratio["output"]["allowed"], 1);
 }

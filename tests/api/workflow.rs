@@ -85,6 +85,27 @@ impl<'a> Case<'a> {
         }
     }
 
+    /// Another draft of the same employer (`application_type` NEW or RENEWAL), worked by the same people.
+    pub async fn another(&self, vacancies: Vec<Value>, application_type: &str) -> Case<'a> {
+        let draft = self
+            .app
+            .post(
+                "/v1/applications",
+                &self.employer_token,
+                json!({"application_type": application_type, "justification": "No local applicants", "vacancies": vacancies}),
+            )
+            .await;
+        assert_eq!(draft.status, 201, "{}", String::from_utf8_lossy(&draft.bytes));
+        Case {
+            app: self.app,
+            employer: self.employer,
+            employer_token: self.employer_token.clone(),
+            caseworker: self.caseworker.clone(),
+            approver: self.approver.clone(),
+            id: draft.json()["id"].as_str().unwrap().to_owned(),
+        }
+    }
+
     pub async fn act(&self, token: &str, action: &str, body: Value) -> TestResponse {
         self.app
             .post(&format!("/v1/applications/{}/actions/{action}", self.id), token, body)
@@ -876,4 +897,68 @@ async fn recruitment_benchmark_and_action_inputs_are_checked_field_by_field() {
         .await
         .assert_problem(409, "action-not-allowed");
     assert_eq!(case.get().await["status"], "DECISION_PENDING");
+}
+
+#[actix_web::test]
+async fn a_per_post_ratio_added_through_policy_counts_the_same_in_the_quota_and_the_decision() {
+    let app = TestApp::spawn().await;
+    publish_wage_table(&app).await;
+    // Ten full-time locals, all waiters: five imported waiters at 2:1, three at 3:1.
+    let case = Case::draft(&app, "10000031", 10, vec![waiters(5, 16500)]).await;
+    let published = app
+        .post(
+            "/v1/policy",
+            &app.token(Role::Admin, None),
+            json!({"key": "ratio_local_per_imported", "scope": "WAITER", "value": 3, "effective_from": "2026-03-02",
+                   "confidence": "firm", "source_note": "Stricter ratio for waiters"}),
+        )
+        .await;
+    assert_eq!(published.status, 201, "{}", String::from_utf8_lossy(&published.bytes));
+    let path = format!("/v1/employers/{}/quota", case.employer);
+    let quota = || {
+        let (app, path, token) = (&app, &path, &case.caseworker);
+        async move {
+            let q = app.get(path, token).await.json();
+            let waiters = q["per_post"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["scope"] == "WAITER")
+                .unwrap()
+                .clone();
+            (q, waiters)
+        }
+    };
+    let (before, waiter) = quota().await;
+    assert_eq!(before["enterprise"]["locals_per_imported"], 2);
+    assert_eq!(before["enterprise"]["capacity"], 5);
+    assert_eq!(waiter["locals_per_imported"], 3);
+    assert_eq!(waiter["capacity"], 3);
+    assert_eq!(waiter["places_still_allowed"], 3);
+
+    case.start_recruitment().await;
+    let vacancy = case.vacancy_ids().await.remove(0);
+    for week in 1..=6 {
+        let attended = app
+            .post(
+                &format!("/v1/applications/{}/recruitment/job-fairs", case.id),
+                &case.caseworker,
+                json!({"vacancy_id": vacancy, "week_no": week, "session_on": "2026-03-02", "centre": "Kowloon East", "attended": true}),
+            )
+            .await;
+        assert_eq!(attended.status, 201, "{}", String::from_utf8_lossy(&attended.bytes));
+    }
+    case.to_decision("2026-04-13").await;
+    let decided = case.ok(&case.approver, "approve").await;
+
+    // The decision grants what the quota said was still allowed, at the same ratio.
+    assert_eq!(decided["status"], "PARTIALLY_APPROVED");
+    assert_eq!(decided["places_approved"], waiter["places_still_allowed"]);
+    let decision = results(&case.decision().await);
+    let ratio = rule(&decision, "R-RAT-1");
+    assert_eq!(ratio.inputs["locals_per_imported"], 3);
+    assert_eq!(ratio.output["capacity"], waiter["capacity"]);
+    let (_, after) = quota().await;
+    assert_eq!(after["places_approved"], 3);
+    assert_eq!(after["places_still_allowed"], 0);
 }

@@ -217,6 +217,84 @@ mod tests {
         assert_eq!(places_allowed(&i), 0);
     }
 
+    fn counts(locals: u32, declared_imported: u32, in_post: usize, pending: usize) -> RatioCounts {
+        use crate::domain::casework::HeadcountReturn;
+        use crate::domain::worker::{Place, PlaceRecord, PlaceState};
+        let headcount = HeadcountReturn {
+            id: uuid::Uuid::nil(),
+            employer_id: crate::domain::EmployerId(uuid::Uuid::nil()),
+            as_of: "2026-03-01".parse().unwrap(),
+            full_time_locals: locals,
+            full_time_locals_per_post: [("WAITER".to_owned(), locals / 2)].into(),
+            imported_workers: declared_imported,
+            imported_per_post: Default::default(),
+            evidence_ref: String::new(),
+            filed_by: String::new(),
+            created_at: chrono::Utc::now(),
+        };
+        let place = |state: PlaceState, category: Option<&str>| PlaceRecord {
+            place: Place {
+                id: uuid::Uuid::new_v4(),
+                application_id: crate::domain::ApplicationId::new(),
+                vacancy_id: crate::domain::VacancyId::new(),
+                employer_id: crate::domain::EmployerId(uuid::Uuid::nil()),
+                place_no: 1,
+                aip_deadline: "2026-12-31".parse().unwrap(),
+                aip_deadline_policy_id: None,
+                stored_state: state,
+                replacement_allowed: true,
+                created_at: chrono::Utc::now(),
+                updated_at: chrono::Utc::now(),
+            },
+            post_title: String::new(),
+            post_code: None,
+            designated_category_code: category.map(str::to_owned),
+            worker: None,
+        };
+        let mut records = Vec::new();
+        records.extend((0..in_post).map(|_| place(PlaceState::Arrived, Some("WAITER"))));
+        records.extend((0..pending).map(|_| place(PlaceState::Allocated, None)));
+        RatioCounts {
+            headcount: Some(headcount),
+            places: PlacesInUse::of(&records, "2026-03-02".parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_worker_the_return_already_declares_is_not_counted_twice() {
+        // The return declares 3 imported workers; the service has 2 in post: 3 are in post, not 5.
+        let c = counts(20, 3, 2, 1);
+        let input = c.input(&Counted::Enterprise, 2, 4, 0);
+        assert_eq!(input.imported_in_post, 3);
+        assert_eq!(input.places_already_approved, 1);
+        assert_eq!(position(&input).allowed, 10 - 3 - 1);
+        // More in post than declared: the service's count stands.
+        assert_eq!(counts(20, 1, 2, 0).imported_in_post(&Counted::Enterprise), 2);
+    }
+
+    #[test]
+    fn a_post_counted_separately_uses_its_own_locals_workers_and_places() {
+        let c = counts(20, 0, 2, 3);
+        let waiters = c.input(&Counted::Post("WAITER".into()), 3, 1, 1);
+        assert_eq!(
+            (
+                waiters.scope,
+                waiters.full_time_locals,
+                waiters.imported_in_post,
+                waiters.places_already_approved
+            ),
+            (RatioScope::PerPost, 10, 2, 1),
+            "ten waiter locals, two waiters in post, and one place taken earlier in the same decision"
+        );
+        assert_eq!(position(&waiters).capacity, 3);
+        assert_eq!(c.full_time_locals(&Counted::Post("COOK".into())), 0);
+        let none = RatioCounts {
+            headcount: None,
+            places: PlacesInUse::default(),
+        };
+        assert_eq!(position(&none.input(&Counted::Enterprise, 2, 1, 0)).capacity, 0);
+    }
+
     proptest! {
         #[test]
         fn places_never_break_the_ratio_never_exceed_the_request_and_are_maximal(
