@@ -240,26 +240,11 @@ impl ApplicationAction {
         }
     }
 
-    /// The actions people ask for (`POST /actions/{action}`); the rest the service takes itself
-    /// (timers, and the partial approval an approval turns into).
-    pub const REQUESTABLE: [ApplicationAction; 16] = [
-        Self::Submit,
-        Self::RequestInfo,
-        Self::Respond,
-        Self::StartScreening,
-        Self::ScreenIn,
-        Self::ScreenOut,
-        Self::CompleteRecruitment,
-        Self::StartAssessment,
-        Self::Recommend,
-        Self::StartConsultation,
-        Self::CloseConsultation,
-        Self::Approve,
-        Self::Refuse,
-        Self::Revoke,
-        Self::Withdraw,
-        Self::Terminate,
-    ];
+    /// People ask for it (`POST /actions/{action}`); the rest the service takes itself (timers, and the
+    /// partial approval an approval turns into).
+    pub fn is_requestable(self) -> bool {
+        self.permitted_role() != Role::System && self != Self::ApprovePartially
+    }
 
     /// Its rules read across the employer's other cases (the six-month bar and sanction bars at
     /// submission; the ratio's capacity at approval), so it runs under the employer's lock.
@@ -620,14 +605,16 @@ mod tests {
     }
 
     #[test]
-    fn the_requestable_actions_are_every_action_but_the_service_s_own() {
+    fn people_ask_for_every_action_but_the_timers_and_the_partial_approval() {
+        let services_own = [
+            A::CloseNoResponse,
+            A::Activate,
+            A::Lapse,
+            A::Complete,
+            A::ApprovePartially,
+        ];
         for action in ApplicationAction::ALL {
-            let services_own = action.permitted_role() == Role::System || action == A::ApprovePartially;
-            assert_eq!(
-                ApplicationAction::REQUESTABLE.contains(&action),
-                !services_own,
-                "{action}"
-            );
+            assert_eq!(action.is_requestable(), !services_own.contains(&action), "{action}");
         }
     }
 }

@@ -82,6 +82,16 @@ struct Effects {
     record: Option<Uuid>,
 }
 
+impl Effects {
+    /// The action stored the decision record `id`.
+    fn recorded(id: Uuid) -> Self {
+        Self {
+            status: None,
+            record: Some(id),
+        }
+    }
+}
+
 /// What an action does besides changing the status.
 async fn effects(
     conn: &mut Conn,
@@ -126,10 +136,7 @@ async fn submit(conn: &mut Conn, cmd: &Command, app: &Application) -> Result<Eff
         .collect();
     applications::record_submission(conn, app.id, cmd.today, &medians).await?;
     let record = store(conn, cmd, app, RecordKind::Submission, results, None).await?;
-    Ok(Effects {
-        status: None,
-        record: Some(record),
-    })
+    Ok(Effects::recorded(record))
 }
 
 /// An information request, due when the caseworker says or after policy `rfi_due_days`.
@@ -192,10 +199,7 @@ async fn complete_recruitment(conn: &mut Conn, cmd: &Command, app: &Application)
         return Err(WorkflowError::rules_failed(&gates));
     }
     let record = store(conn, cmd, app, RecordKind::Recruitment, results, None).await?;
-    Ok(Effects {
-        status: None,
-        record: Some(record),
-    })
+    Ok(Effects::recorded(record))
 }
 
 /// Every rule is evaluated and stored with the outcome the caseworker recommends.
@@ -212,10 +216,7 @@ async fn recommend(conn: &mut Conn, cmd: &Command, app: &Application) -> Result<
         Some(&assessment.decision),
     )
     .await?;
-    Ok(Effects {
-        status: None,
-        record: Some(record),
-    })
+    Ok(Effects::recorded(record))
 }
 
 /// Approve: places per vacancy are what the rules allow on the decision date (PARTIALLY_APPROVED when

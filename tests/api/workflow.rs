@@ -170,6 +170,21 @@ impl<'a> Case<'a> {
         assert_eq!(recorded.status, 200, "{}", String::from_utf8_lossy(&recorded.bytes));
     }
 
+    /// Records the employer's attendance at a job fair in each of `weeks` (sessions on 2026-03-02).
+    pub async fn attend_job_fairs(&self, vacancy: &str, weeks: std::ops::RangeInclusive<u32>) {
+        for week in weeks {
+            let attended = self
+                .app
+                .post(
+                    &format!("/v1/applications/{}/recruitment/job-fairs", self.id),
+                    &self.caseworker,
+                    json!({"vacancy_id": vacancy, "week_no": week, "session_on": "2026-03-02", "centre": "Kowloon East", "attended": true}),
+                )
+                .await;
+            assert_eq!(attended.status, 201, "{}", String::from_utf8_lossy(&attended.bytes));
+        }
+    }
+
     /// Completes recruitment after the period, then assessment, recommendation and consultation.
     pub async fn to_decision(&self, after_period: &str) {
         self.app.set_today(after_period);
@@ -421,16 +436,7 @@ async fn a_waiter_case_since_september_2025_has_six_weeks_a_per_post_ratio_and_w
     assert_eq!(v["recruitment_ends_on"], "2026-04-12");
     let vacancy = v["id"].as_str().unwrap();
     // Five of the six weeks attended.
-    for week in 1..=5 {
-        let attended = app
-            .post(
-                &format!("/v1/applications/{}/recruitment/job-fairs", case.id),
-                &case.caseworker,
-                json!({"vacancy_id": vacancy, "week_no": week, "session_on": "2026-03-02", "centre": "Kowloon East", "attended": true}),
-            )
-            .await;
-        assert_eq!(attended.status, 201, "{}", String::from_utf8_lossy(&attended.bytes));
-    }
+    case.attend_job_fairs(vacancy, 1..=5).await;
     case.to_decision("2026-04-13").await;
     let problem = case
         .act(&case.approver, "approve", json!({}))
@@ -938,16 +944,7 @@ async fn a_per_post_ratio_added_through_policy_counts_the_same_in_the_quota_and_
 
     case.start_recruitment().await;
     let vacancy = case.vacancy_ids().await.remove(0);
-    for week in 1..=6 {
-        let attended = app
-            .post(
-                &format!("/v1/applications/{}/recruitment/job-fairs", case.id),
-                &case.caseworker,
-                json!({"vacancy_id": vacancy, "week_no": week, "session_on": "2026-03-02", "centre": "Kowloon East", "attended": true}),
-            )
-            .await;
-        assert_eq!(attended.status, 201, "{}", String::from_utf8_lossy(&attended.bytes));
-    }
+    case.attend_job_fairs(&vacancy, 1..=6).await;
     case.to_decision("2026-04-13").await;
     let decided = case.ok(&case.approver, "approve").await;
 

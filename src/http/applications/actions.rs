@@ -124,7 +124,7 @@ pub async fn act_on_application(
     let action = action_name
         .parse::<ApplicationAction>()
         .ok()
-        .filter(|a| ApplicationAction::REQUESTABLE.contains(a))
+        .filter(|a| a.is_requestable())
         .ok_or(ApiError::RouteNotFound)?;
     user.require(&[action.permitted_role()])?;
     let input = body.parse_or_default::<ActionRequest>()?.into_input(action)?;

@@ -205,7 +205,7 @@ impl ApplicationResponse {
             workers_requested: app.workers_requested(),
             available_actions: available_actions(app.status, viewer)
                 .into_iter()
-                .filter(|a| ApplicationAction::REQUESTABLE.contains(a))
+                .filter(|a| a.is_requestable())
                 .collect(),
             application_type: app.application_type,
             submitted_on: app.submitted_on,
