@@ -13,10 +13,10 @@ SELECT gen_random_uuid(), :'app', :'vac', :'employer', g, current_date + 50, 'AR
 FROM generate_series(1, :n) g;
 INSERT INTO workers (id, place_id, application_id, employer_id, full_name, travel_document_hmac,
                      travel_document_last4, nationality, mainland_resident, date_of_birth, visa_applied_on,
-                     visa_issued_on, visa_number, arrived_on, arrival_port, briefing_due_on, named_by)
+                     visa_issued_on, visa_number, arrived_on, arrival_port, briefing_due_on, named_by, checks)
 SELECT gen_random_uuid(), p.id, :'app', :'employer', 'Worker ' || p.place_no, md5(p.id::text) || md5(p.place_no::text),
        lpad(p.place_no::text, 4, '0'), 'PHL', false, '1990-01-01', current_date - 80, current_date - 75,
-       'V' || p.place_no, current_date - 70, 'HKIA', current_date - 14, 'bench'
+       'V' || p.place_no, current_date - 70, 'HKIA', current_date - 14, 'bench', '[]'
 FROM worker_places p WHERE p.application_id = :'app';
 INSERT INTO employment_contracts (worker_id, template_version, signed_on, post_code, monthly_wage_hkd,
                                   normal_daily_hours, overtime_terms, starts_on, ends_on, contract_months,
