@@ -27,7 +27,6 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::PoolSettings;
 
-pub use diesel::result::Error as StorageError;
 pub use diesel_async::AsyncPgConnection as Conn;
 
 pub type DbPool = Pool<AsyncPgConnection>;

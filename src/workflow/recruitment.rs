@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::error::{Result, WorkflowError, not_found};
 use super::unit::{self, Change, Command, Locks, Reply};
-use crate::db::{DbPool, casework};
+use crate::db::{Conn, DbPool, casework};
 use crate::domain::application::{Application, StoredVacancy};
 use crate::domain::audit::{AuditRecord, Entity};
 use crate::domain::casework::{
@@ -42,7 +42,7 @@ async fn add<T: Serialize>(
     id: ApplicationId,
     vacancy: Option<VacancyId>,
     event: &str,
-    save: impl AsyncFnOnce(&mut crate::db::Conn) -> Result<T>,
+    save: impl AsyncFnOnce(&mut Conn) -> Result<T>,
     reply: impl FnOnce(&T) -> Result<Reply>,
 ) -> Result<Reply> {
     unit::write(
@@ -86,7 +86,7 @@ pub async fn add_advert(
         recorded_by: cmd.actor.sub.clone(),
         recorded_at: Utc::now(),
     };
-    let save = async |conn: &mut crate::db::Conn| {
+    let save = async |conn: &mut Conn| {
         casework::insert_advert(conn, &advert).await?;
         Ok(advert.clone())
     };
@@ -123,7 +123,7 @@ pub async fn refer_job_seeker(
         interview_on: None,
         outcome_recorded_by: None,
     };
-    let save = async |conn: &mut crate::db::Conn| {
+    let save = async |conn: &mut Conn| {
         casework::insert_referral(conn, &referral).await?;
         Ok(referral.clone())
     };
@@ -139,7 +139,7 @@ pub async fn record_outcome(
     outcome: ReferralOutcome,
     reply: impl FnOnce(&Referral) -> Result<Reply>,
 ) -> Result<Reply> {
-    let save = async |conn: &mut crate::db::Conn| {
+    let save = async |conn: &mut Conn| {
         casework::record_outcome(conn, id, referral, &outcome, &cmd.actor.sub)
             .await
             .map_err(not_found("referral"))
@@ -174,7 +174,7 @@ pub async fn record_job_fair(
         attended: new.attended,
         recorded_by: cmd.actor.sub.clone(),
     };
-    let save = async |conn: &mut crate::db::Conn| {
+    let save = async |conn: &mut Conn| {
         casework::insert_job_fair(conn, &attendance).await?;
         Ok(attendance.clone())
     };
