@@ -147,9 +147,9 @@ impl AuditRecord {
     }
 }
 
-/// A stored event with its place in the hash chain.
+/// A stored event with its place in the hash chain, its JSON columns (`before`, `after`) as `Json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AuditEvent {
+pub struct StoredEvent<Json> {
     pub seq: i64,
     pub id: Uuid,
     pub occurred_at: DateTime<Utc>,
@@ -163,8 +163,8 @@ pub struct AuditEvent {
     pub action: String,
     pub from_status: Option<String>,
     pub to_status: Option<String>,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
+    pub before: Option<Json>,
+    pub after: Option<Json>,
     pub comment: Option<String>,
     pub on_behalf_of: Option<String>,
     pub decision_record_id: Option<Uuid>,
@@ -173,6 +173,9 @@ pub struct AuditEvent {
     pub prev_hash: Option<String>,
     pub hash: String,
 }
+
+/// An event as read back, its JSON columns parsed.
+pub type AuditEvent = StoredEvent<Value>;
 
 impl AuditEvent {
     /// Written by Labour Department staff or the service, not by the employer's own users: employers

@@ -6,37 +6,15 @@
 //! here, so a change to any stored byte, a removed or reordered event, or a forged hash is found by
 //! [`ChainVerifier`] without trusting any function stored in the database.
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-/// One stored event's columns, exactly as stored (JSON columns as PostgreSQL's `jsonb` text).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChainedEvent {
-    pub seq: i64,
-    pub id: Uuid,
-    pub occurred_at: DateTime<Utc>,
-    pub request_id: Option<String>,
-    pub actor_sub: String,
-    pub actor_role: String,
-    pub actor_employer_id: Option<Uuid>,
-    pub on_behalf_of: Option<String>,
-    pub entity_type: String,
-    pub entity_id: Uuid,
-    pub application_id: Option<Uuid>,
-    pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
-    pub before: Option<String>,
-    pub after: Option<String>,
-    pub comment: Option<String>,
-    pub decision_record_id: Option<Uuid>,
-    pub chain_key: String,
-    pub chain_position: i64,
-    pub prev_hash: Option<String>,
-    pub hash: String,
-}
+pub use super::audit::StoredEvent;
+
+/// One stored event's columns, exactly as stored: its JSON columns as PostgreSQL's `jsonb` text, which
+/// is what the hash was taken over.
+pub type ChainedEvent = StoredEvent<String>;
 
 fn field(out: &mut String, name: &str, value: Option<&str>) {
     out.push_str(name);
@@ -190,7 +168,7 @@ mod tests {
             let mut e = ChainedEvent {
                 seq: i,
                 id: Uuid::from_u128(i as u128),
-                occurred_at: DateTime::from_timestamp_micros(1_770_000_000_000_000 + i).unwrap(),
+                occurred_at: chrono::DateTime::from_timestamp_micros(1_770_000_000_000_000 + i).unwrap(),
                 request_id: None,
                 actor_sub: "cw".into(),
                 actor_role: "caseworker".into(),
