@@ -3,7 +3,9 @@
 //!
 //! | variable | default |
 //! |---|---|
-//! | `DATABASE_URL` | unset: local PostgreSQL on 127.0.0.1:5432, else a private cluster under `SLS_DATA_DIR` |
+//! | `DATABASE_URL` | unset: local PostgreSQL on 127.0.0.1:5432, else a private cluster under `SLS_DATA_DIR` (migrations run with it) |
+//! | `SLS_APP_DATABASE_URL` | unset: `DATABASE_URL` as the `sls_app` login role (requests are served with it) |
+//! | `SLS_APP_DB_PASSWORD` | unset: set on `sls_app` after migrating, and used in the derived URL |
 //! | `SLS_BIND` | `127.0.0.1:8080` |
 //! | `SLS_DATA_DIR` | `.sls-case` |
 //! | `SLS_JWT_SECRET` | unset: a random secret kept in `SLS_DATA_DIR/jwt-secret` |
@@ -12,7 +14,8 @@
 //! | `SLS_PII_KEY` | unset: a random key kept in `SLS_DATA_DIR/pii-key` (travel document HMACs) |
 //! | `SLS_DB_POOL_SIZE` | `8` |
 //! | `SLS_DB_TIMEOUT_SECS` | `5` |
-//! | `SLS_DB_ROLE` | `sls_app` (empty: none) |
+//! | `SLS_DB_STATEMENT_TIMEOUT_SECS` | `10` |
+//! | `SLS_DB_TRANSACTION_TIMEOUT_SECS` | `15` |
 //! | `SLS_EMBEDDED_PG_PORT` | `54329` |
 //! | `SLS_MAX_BODY_BYTES` | `262144` |
 //! | `SLS_WORKERS` | number of CPUs |
@@ -30,8 +33,15 @@ use secrecy::{ExposeSecret, SecretString};
 /// Everything the service is configured with.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Where PostgreSQL is; `None` means "find or start a local one" (see `embedded_pg`).
+    /// Where PostgreSQL is, as the schema's owner (migrations run with it); `None` means "find or start
+    /// a local one" (see `embedded_pg`).
     pub database_url: Option<SecretString>,
+    /// The service's own login (never a superuser, owner of nothing); `None`: `database_url` with the
+    /// user `sls_app` and `app_db_password`.
+    pub app_database_url: Option<SecretString>,
+    /// Set on the `sls_app` login after migrating (the owner must be allowed to), and used in the
+    /// derived `app_database_url`.
+    pub app_db_password: Option<SecretString>,
     pub bind: SocketAddr,
     /// Project-local state: the private PostgreSQL cluster and the development JWT secret.
     pub data_dir: PathBuf,
@@ -61,9 +71,12 @@ pub struct PoolSettings {
     pub max_size: usize,
     /// How long a request waits for a connection, for a new connection, and for a recycle check.
     pub timeout: Duration,
-    /// The role every pooled connection switches to (`SET ROLE`): the service's least-privilege role,
-    /// which cannot update or delete history. `None` keeps the connecting user's own rights.
-    pub role: Option<String>,
+    /// The longest one statement may run on the server (`statement_timeout`), and the longest a
+    /// transaction may sit idle there (`idle_in_transaction_session_timeout`).
+    pub statement_timeout: Duration,
+    /// The longest one unit of work (or read) may take in all, waiting for a connection included: past
+    /// it the request gets 503 and its connection is closed, whatever the database is doing.
+    pub transaction_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +137,12 @@ impl Settings {
         let workers_default = std::thread::available_parallelism().map_or(2, |n| n.get());
         let settings = Self {
             database_url: lookup("DATABASE_URL").filter(|s| !s.is_empty()).map(SecretString::from),
+            app_database_url: lookup("SLS_APP_DATABASE_URL")
+                .filter(|s| !s.is_empty())
+                .map(SecretString::from),
+            app_db_password: lookup("SLS_APP_DB_PASSWORD")
+                .filter(|s| !s.is_empty())
+                .map(SecretString::from),
             bind: parse(&lookup, "SLS_BIND", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             data_dir: parse(&lookup, "SLS_DATA_DIR", PathBuf::from(".sls-case"))?,
             jwt: JwtSettings {
@@ -136,11 +155,8 @@ impl Settings {
             pool: PoolSettings {
                 max_size: parse(&lookup, "SLS_DB_POOL_SIZE", 8)?,
                 timeout: Duration::from_secs(parse(&lookup, "SLS_DB_TIMEOUT_SECS", 5)?),
-                role: match lookup("SLS_DB_ROLE") {
-                    None => Some("sls_app".to_owned()),
-                    Some(role) if role.trim().is_empty() => None,
-                    Some(role) => Some(role.trim().to_owned()),
-                },
+                statement_timeout: Duration::from_secs(parse(&lookup, "SLS_DB_STATEMENT_TIMEOUT_SECS", 10)?),
+                transaction_timeout: Duration::from_secs(parse(&lookup, "SLS_DB_TRANSACTION_TIMEOUT_SECS", 15)?),
             },
             embedded_pg_port: parse(&lookup, "SLS_EMBEDDED_PG_PORT", 54329)?,
             max_body_bytes: parse(&lookup, "SLS_MAX_BODY_BYTES", 256 * 1024)?,
@@ -150,13 +166,9 @@ impl Settings {
         if settings.pool.max_size == 0 {
             bail!("SLS_DB_POOL_SIZE must be at least 1");
         }
-        if let Some(role) = &settings.pool.role {
-            let mut chars = role.chars();
-            let valid = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-                && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if !valid {
-                bail!("SLS_DB_ROLE must be a plain lower-case role name, not {role:?}");
-            }
+        let pool = &settings.pool;
+        if [pool.timeout, pool.statement_timeout, pool.transaction_timeout].contains(&Duration::ZERO) {
+            bail!("the SLS_DB_*_SECS timeouts must be at least 1 second");
         }
         Ok(settings)
     }
@@ -268,10 +280,13 @@ mod tests {
     }
 
     #[test]
-    fn the_pool_switches_to_the_service_role_unless_told_not_to() {
-        assert_eq!(settings(&[]).unwrap().pool.role.as_deref(), Some("sls_app"));
-        assert_eq!(settings(&[("SLS_DB_ROLE", "")]).unwrap().pool.role, None);
-        assert!(settings(&[("SLS_DB_ROLE", "x; DROP TABLE audit_events")]).is_err());
+    fn every_database_wait_is_bounded_by_default_and_never_unbounded() {
+        let pool = settings(&[]).unwrap().pool;
+        assert_eq!(
+            (pool.timeout, pool.statement_timeout, pool.transaction_timeout),
+            (Duration::from_secs(5), Duration::from_secs(10), Duration::from_secs(15))
+        );
+        assert!(settings(&[("SLS_DB_TRANSACTION_TIMEOUT_SECS", "0")]).is_err());
     }
 
     #[test]

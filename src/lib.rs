@@ -21,25 +21,26 @@ pub mod workflow;
 use std::net::TcpListener;
 
 use anyhow::Context;
+use secrecy::ExposeSecret;
 
 use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::startup::AppState;
 
-/// `sls-case serve`: find or start the database, migrate it, and serve until stopped.
+/// `sls-case serve`: find or start the database, migrate it (as its owner), and serve until stopped (as
+/// the service's own login, which is checked to have no more rights than it needs).
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let database = {
         let settings = settings.clone();
         tokio::task::spawn_blocking(move || embedded_pg::resolve(&settings)).await??
     };
-    let url = embedded_pg::url(&database).to_owned();
     let applied = {
-        let url = url.clone();
-        tokio::task::spawn_blocking(move || db::run_migrations(&url)).await??
+        let (settings, url) = (settings.clone(), embedded_pg::url(&database).to_owned());
+        tokio::task::spawn_blocking(move || migrate_as_owner(&settings, &url)).await??
     };
     tracing::info!(database = %embedded_pg::describe(&database), migrations_applied = applied.len(), "database ready");
 
-    let pool = db::build_pool(&url, settings.pool.clone())?;
+    let pool = service_pool(&settings, embedded_pg::url(&database)).await?;
     let jwt = JwtKeys::new(&settings.jwt_secret()?, &settings.jwt);
     let documents = personal_data::TravelDocumentKey::new(settings.pii_key()?);
     let state = AppState::new(pool, jwt, documents, settings.max_body_bytes)?;
@@ -62,10 +63,46 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     result.context("HTTP server")
 }
 
+/// Applies pending migrations as the schema's owner, and gives the service's login its password when
+/// one is configured.
+fn migrate_as_owner(settings: &Settings, owner_url: &str) -> anyhow::Result<Vec<String>> {
+    let applied = db::run_migrations(owner_url)?;
+    if let Some(password) = &settings.app_db_password {
+        db::set_service_password(owner_url, password.expose_secret())?;
+    }
+    Ok(applied)
+}
+
+/// The pool requests are served with: the service's own login (`SLS_APP_DATABASE_URL`, or the owner's
+/// URL as `sls_app`), refused if that login could change history or become someone who can.
+pub async fn service_pool(settings: &Settings, owner_url: &str) -> anyhow::Result<db::DbPool> {
+    let url = match &settings.app_database_url {
+        Some(url) => url.expose_secret().to_owned(),
+        None => db::service_url(owner_url, settings.app_db_password.as_ref().map(|p| p.expose_secret()))?,
+    };
+    let pool = db::build_pool(&url, &settings.pool)?;
+    let mut conn = pool
+        .checkout()
+        .await
+        .map_err(|e| anyhow::anyhow!("connecting as the service's login: {e}"))?;
+    let rights = db::login_rights(&mut conn)
+        .await
+        .context("reading the service login's rights")?;
+    conn.release();
+    if let Some(excess) = rights.excess() {
+        anyhow::bail!(
+            "refusing to serve: {excess}. Requests are served as a login that can add history but never \
+             change it (`sls_app`, created by migration); see docs/security.md."
+        );
+    }
+    tracing::info!(login = %rights.login, "serving as a least-privilege database login");
+    Ok(pool)
+}
+
 /// `sls-case migrate`: apply pending migrations to the configured (or embedded-default) database.
 pub fn migrate(settings: &Settings) -> anyhow::Result<Vec<String>> {
     let database = embedded_pg::resolve(settings)?;
-    let applied = db::run_migrations(embedded_pg::url(&database));
+    let applied = migrate_as_owner(settings, embedded_pg::url(&database));
     if let Some(cluster) = &database.private_cluster {
         cluster.stop()?;
     }
@@ -78,7 +115,7 @@ pub async fn verify_audit(settings: Settings) -> anyhow::Result<domain::audit_ch
         let settings = settings.clone();
         tokio::task::spawn_blocking(move || embedded_pg::resolve(&settings)).await??
     };
-    let pool = db::build_pool(embedded_pg::url(&database), settings.pool.clone())?;
+    let pool = service_pool(&settings, embedded_pg::url(&database)).await?;
     let report = workflow::audit::verify(&pool, 5000)
         .await
         .map_err(|e| anyhow::anyhow!("reading the audit trail: {e}"));

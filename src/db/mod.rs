@@ -18,9 +18,11 @@ pub mod stats;
 pub mod wage_tables;
 pub mod workers;
 
+use std::time::Duration;
+
 use anyhow::Context;
 use diesel::{Connection, PgConnection};
-use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -29,45 +31,206 @@ use crate::config::PoolSettings;
 
 pub use diesel_async::AsyncPgConnection as Conn;
 
-pub type DbPool = Pool<AsyncPgConnection>;
-
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// A fingerprint of the migrations directory (computed by build.rs): the test harness names its
 /// template database after it, so the template is rebuilt exactly when a migration changes.
 pub const MIGRATIONS_FINGERPRINT: &str = env!("SLS_MIGRATIONS_FINGERPRINT");
 
-/// Builds the request pool once, with timeouts so a stalled database gives a 503 instead of a hang.
-pub fn build_pool(database_url: &str, settings: PoolSettings) -> anyhow::Result<DbPool> {
+/// The role the service logs in as (created by migration): it may add history but never change it,
+/// owns nothing, and is a member of no other role.
+pub const SERVICE_ROLE: &str = "sls_app";
+
+/// The request pool, and how long one unit of work may take in all.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<AsyncPgConnection>,
+    transaction_timeout: Duration,
+}
+
+impl DbPool {
+    /// The longest one unit of work (or read) may take, waiting for its connection included.
+    pub fn transaction_timeout(&self) -> Duration {
+        self.transaction_timeout
+    }
+
+    /// How long a request waits for a connection (also the bound of a readiness check).
+    pub fn wait_timeout(&self) -> Duration {
+        self.pool.timeouts().wait.unwrap_or(self.transaction_timeout)
+    }
+
+    /// A connection for one unit of work; see [`Checkout`].
+    pub async fn checkout(&self) -> Result<Checkout, PoolError> {
+        Ok(Checkout(Some(self.pool.get().await?)))
+    }
+
+    /// The pool's size, idle connections and waiting requests.
+    pub fn status(&self) -> deadpool::Status {
+        self.pool.status()
+    }
+}
+
+/// A pooled connection that goes back to the pool only when its work ended ([`Checkout::release`]).
+/// Dropped halfway (a deadline passed, the client went away), it is closed instead: a query or a
+/// transaction cut short is never handed to another request (diesel-rs/diesel_async#96, #198).
+pub struct Checkout(Option<Object<AsyncPgConnection>>);
+
+impl Checkout {
+    /// The work ended (committed, rolled back, or failed with an answer): the connection may serve
+    /// another request. A connection left broken is discarded by the pool's recycle check.
+    pub fn release(mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl std::ops::Deref for Checkout {
+    type Target = AsyncPgConnection;
+
+    fn deref(&self) -> &AsyncPgConnection {
+        self.0
+            .as_deref()
+            .expect("a checkout holds its connection until released")
+    }
+}
+
+impl std::ops::DerefMut for Checkout {
+    fn deref_mut(&mut self) -> &mut AsyncPgConnection {
+        self.0
+            .as_deref_mut()
+            .expect("a checkout holds its connection until released")
+    }
+}
+
+impl Drop for Checkout {
+    fn drop(&mut self) {
+        if let Some(cut_short) = self.0.take() {
+            tracing::warn!("a database connection was dropped mid-work; closing it");
+            drop(Object::take(cut_short));
+        }
+    }
+}
+
+/// Builds the request pool once. Every connection gets the server-side timeouts (a statement, an idle
+/// transaction) and the service's application name; waiting for a connection, making one and checking
+/// one are bounded too, so a stalled database answers 503 instead of hanging.
+pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result<DbPool> {
     let mut manager_config = ManagerConfig::default();
     // A broken connection surfaces as an error on use (mapped to 503); skipping the per-checkout
     // `SELECT 1` saves a round trip on every request.
     manager_config.recycling_method = RecyclingMethod::Fast;
-    // Least privilege: the service works as a role that may add history but never change it.
-    let role = settings.role.clone();
+    let setup = format!(
+        "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = {}; SET application_name = 'sls-case'",
+        settings.statement_timeout.as_millis(),
+        settings.statement_timeout.as_millis(),
+    );
     manager_config.custom_setup = Box::new(move |url| {
         let url = url.to_owned();
-        let role = role.clone();
+        let setup = setup.clone();
         Box::pin(async move {
             let mut conn = AsyncPgConnection::establish(&url).await?;
-            if let Some(role) = role {
-                // The name is checked to be a plain identifier when the settings are read.
-                conn.batch_execute(&format!("SET ROLE {role}"))
-                    .await
-                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-            }
+            conn.batch_execute(&setup)
+                .await
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             Ok(conn)
         })
     });
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, manager_config);
-    Pool::builder(manager)
+    let pool = Pool::builder(manager)
         .max_size(settings.max_size)
         .runtime(deadpool::Runtime::Tokio1)
         .wait_timeout(Some(settings.timeout))
         .create_timeout(Some(settings.timeout))
         .recycle_timeout(Some(settings.timeout))
         .build()
-        .context("building the database pool")
+        .context("building the database pool")?;
+    Ok(DbPool {
+        pool,
+        transaction_timeout: settings.transaction_timeout,
+    })
+}
+
+/// The service's login URL when only the owner's is given: the same server and database, as
+/// [`SERVICE_ROLE`] with `password` (none: the server must trust it, as local development does).
+pub fn service_url(owner_url: &str, password: Option<&str>) -> anyhow::Result<String> {
+    let mut url = url::Url::parse(owner_url).context("DATABASE_URL is not a URL")?;
+    url.set_username(SERVICE_ROLE)
+        .map_err(|()| anyhow::anyhow!("DATABASE_URL cannot carry a user name"))?;
+    url.set_password(password)
+        .map_err(|()| anyhow::anyhow!("DATABASE_URL cannot carry a password"))?;
+    Ok(url.to_string())
+}
+
+/// Gives the service's login its password (as the owner, after migrating).
+pub fn set_service_password(owner_url: &str, password: &str) -> anyhow::Result<()> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Literal {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        literal: String,
+    }
+    let mut conn = PgConnection::establish(owner_url).context("connecting to set the service's password")?;
+    // The server quotes the secret itself; it never goes into the statement unescaped.
+    let quoted: Literal = diesel::sql_query("SELECT quote_literal($1) AS literal")
+        .bind::<diesel::sql_types::Text, _>(password)
+        .get_result(&mut conn)?;
+    diesel::sql_query(format!(
+        "ALTER ROLE {SERVICE_ROLE} WITH LOGIN PASSWORD {}",
+        quoted.literal
+    ))
+    .execute(&mut conn)
+    .context("setting the service's password (the owner needs CREATEROLE)")?;
+    Ok(())
+}
+
+/// What the service's login may do beyond its grants: it must be none of these.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
+pub struct LoginRights {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub login: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub superuser: bool,
+    /// It could create or alter roles (and so give itself more).
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub creates_roles: bool,
+    /// Roles it could `SET ROLE` to.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub member_of: i64,
+    /// Tables it owns (an owner can disable their triggers).
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub tables_owned: i64,
+}
+
+impl LoginRights {
+    /// The refusal, when the login could change history or become someone who can.
+    pub fn excess(&self) -> Option<String> {
+        let mut excess = Vec::new();
+        if self.superuser {
+            excess.push("is a superuser");
+        }
+        if self.creates_roles {
+            excess.push("may create roles");
+        }
+        if self.member_of > 0 {
+            excess.push("is a member of another role (SET ROLE)");
+        }
+        if self.tables_owned > 0 {
+            excess.push("owns tables");
+        }
+        (!excess.is_empty()).then(|| format!("the database login `{}` {}", self.login, excess.join(", ")))
+    }
+}
+
+/// The rights of the login `conn` runs as.
+pub async fn login_rights(conn: &mut AsyncPgConnection) -> diesel::QueryResult<LoginRights> {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(
+        "SELECT r.rolname::text AS login, r.rolsuper AS superuser, r.rolcreaterole AS creates_roles, \
+                (SELECT count(*) FROM pg_auth_members m WHERE m.member = r.oid) AS member_of, \
+                (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid AND c.relkind IN ('r', 'p')) AS tables_owned \
+           FROM pg_roles r WHERE r.rolname = current_user",
+    )
+    .get_result(conn)
+    .await
 }
 
 /// Applies every pending migration; returns the versions applied.

@@ -51,69 +51,15 @@ diesel::table! {
 }
 
 diesel::table! {
-    employers (id) {
+    briefing_attendances (id) {
         id -> Uuid,
-        business_registration_number -> Text,
-        name_en -> Text,
-        name_zh -> Nullable<Text>,
-        business_address -> Text,
-        version -> Int4,
+        worker_id -> Uuid,
+        session_ref -> Text,
+        session_on -> Date,
+        attended -> Bool,
+        paid_leave_confirmed -> Bool,
+        recorded_by -> Text,
         created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    idempotency_keys (actor_sub, key) {
-        actor_sub -> Text,
-        key -> Text,
-        request_method -> Text,
-        request_path -> Text,
-        request_hash -> Text,
-        response_status -> Int2,
-        response_etag -> Nullable<Text>,
-        response_location -> Nullable<Text>,
-        response_body -> Jsonb,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    job_categories (code) {
-        code -> Text,
-        ordinal -> Int2,
-        name_en -> Text,
-        name_zh -> Text,
-        aliases -> Array<Nullable<Text>>,
-    }
-}
-
-diesel::table! {
-    vacancies (id) {
-        id -> Uuid,
-        application_id -> Uuid,
-        position -> Int2,
-        post_title -> Text,
-        designated_category_code -> Nullable<Text>,
-        workers_requested -> Int4,
-        monthly_wage_hkd -> Int4,
-        normal_daily_hours -> Float8,
-        duties -> Text,
-        entry_requirements -> Nullable<Text>,
-        workplace_addresses -> Array<Nullable<Text>>,
-        post_code -> Nullable<Text>,
-        industry_sector -> Text,
-        wage_table_id_at_submission -> Nullable<Uuid>,
-        median_at_submission_hkd -> Nullable<Int4>,
-        wage_table_id_at_decision -> Nullable<Uuid>,
-        median_at_decision_hkd -> Nullable<Int4>,
-        benchmark_median_hkd -> Nullable<Int4>,
-        benchmark_source -> Nullable<Text>,
-        recruitment_days -> Nullable<Int4>,
-        recruitment_starts_on -> Nullable<Date>,
-        recruitment_ends_on -> Nullable<Date>,
-        job_fair_required -> Nullable<Bool>,
-        places_approved -> Nullable<Int4>,
     }
 }
 
@@ -136,6 +82,45 @@ diesel::table! {
 }
 
 diesel::table! {
+    employers (id) {
+        id -> Uuid,
+        business_registration_number -> Text,
+        name_en -> Text,
+        name_zh -> Nullable<Text>,
+        business_address -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    employment_contracts (worker_id) {
+        worker_id -> Uuid,
+        template_version -> Text,
+        signed_on -> Date,
+        post_code -> Nullable<Text>,
+        monthly_wage_hkd -> Int4,
+        normal_daily_hours -> Float8,
+        overtime_terms -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        contract_months -> Int4,
+        accommodation -> Text,
+        accommodation_address -> Nullable<Text>,
+        accommodation_deduction_hkd -> Int4,
+        accommodation_actual_cost_hkd -> Nullable<Int4>,
+        autopay_account_ref -> Text,
+        levy_rate_hkd -> Int4,
+        levy_amount_hkd -> Int4,
+        checks -> Jsonb,
+        version -> Int4,
+        recorded_by -> Text,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     headcount_returns (id) {
         id -> Uuid,
         employer_id -> Uuid,
@@ -147,6 +132,25 @@ diesel::table! {
         evidence_ref -> Text,
         filed_by -> Text,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        actor_sub -> Text,
+        key -> Text,
+        request_method -> Text,
+        request_path -> Text,
+        request_hash -> Text,
+        response_status -> Int2,
+        response_etag -> Nullable<Text>,
+        response_location -> Nullable<Text>,
+        response_body -> Jsonb,
+        created_at -> Timestamptz,
+        employer_id -> Nullable<Uuid>,
+        agency -> Nullable<Text>,
+        request_route -> Text,
+        id -> Uuid,
     }
 }
 
@@ -165,6 +169,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    job_categories (code) {
+        code -> Text,
+        ordinal -> Int2,
+        name_en -> Text,
+        name_zh -> Text,
+        aliases -> Array<Nullable<Text>>,
+    }
+}
+
+diesel::table! {
     job_fair_attendances (id) {
         id -> Uuid,
         application_id -> Uuid,
@@ -174,6 +188,21 @@ diesel::table! {
         centre -> Text,
         attended -> Bool,
         recorded_by -> Text,
+    }
+}
+
+diesel::table! {
+    levy_payments (id) {
+        id -> Uuid,
+        worker_id -> Uuid,
+        contract_months -> Int4,
+        rate_hkd -> Int4,
+        amount_hkd -> Int4,
+        paid_on -> Date,
+        receipt_ref -> Text,
+        non_refundable -> Bool,
+        recorded_by -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -231,6 +260,52 @@ diesel::table! {
         bar_until -> Date,
         reason -> Text,
         imposed_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    vacancies (id) {
+        id -> Uuid,
+        application_id -> Uuid,
+        position -> Int2,
+        post_title -> Text,
+        designated_category_code -> Nullable<Text>,
+        workers_requested -> Int4,
+        monthly_wage_hkd -> Int4,
+        normal_daily_hours -> Float8,
+        duties -> Text,
+        entry_requirements -> Nullable<Text>,
+        workplace_addresses -> Array<Nullable<Text>>,
+        post_code -> Nullable<Text>,
+        industry_sector -> Text,
+        wage_table_id_at_submission -> Nullable<Uuid>,
+        median_at_submission_hkd -> Nullable<Int4>,
+        wage_table_id_at_decision -> Nullable<Uuid>,
+        median_at_decision_hkd -> Nullable<Int4>,
+        benchmark_median_hkd -> Nullable<Int4>,
+        benchmark_source -> Nullable<Text>,
+        recruitment_days -> Nullable<Int4>,
+        recruitment_starts_on -> Nullable<Date>,
+        recruitment_ends_on -> Nullable<Date>,
+        job_fair_required -> Nullable<Bool>,
+        places_approved -> Nullable<Int4>,
+    }
+}
+
+diesel::table! {
+    wage_payments (id) {
+        id -> Uuid,
+        worker_id -> Uuid,
+        wage_month -> Date,
+        gross_hkd -> Int4,
+        deductions -> Jsonb,
+        net_hkd -> Int4,
+        autopay_ref -> Text,
+        paid_on -> Date,
+        expected_hkd -> Int4,
+        flags -> Jsonb,
+        recorded_by -> Text,
         created_at -> Timestamptz,
     }
 }
@@ -307,107 +382,55 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    employment_contracts (worker_id) {
-        worker_id -> Uuid,
-        template_version -> Text,
-        signed_on -> Date,
-        post_code -> Nullable<Text>,
-        monthly_wage_hkd -> Int4,
-        normal_daily_hours -> Float8,
-        overtime_terms -> Text,
-        starts_on -> Date,
-        ends_on -> Date,
-        contract_months -> Int4,
-        accommodation -> Text,
-        accommodation_address -> Nullable<Text>,
-        accommodation_deduction_hkd -> Int4,
-        accommodation_actual_cost_hkd -> Nullable<Int4>,
-        autopay_account_ref -> Text,
-        levy_rate_hkd -> Int4,
-        levy_amount_hkd -> Int4,
-        checks -> Jsonb,
-        version -> Int4,
-        recorded_by -> Text,
-        recorded_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    levy_payments (id) {
-        id -> Uuid,
-        worker_id -> Uuid,
-        contract_months -> Int4,
-        rate_hkd -> Int4,
-        amount_hkd -> Int4,
-        paid_on -> Date,
-        receipt_ref -> Text,
-        non_refundable -> Bool,
-        recorded_by -> Text,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    briefing_attendances (id) {
-        id -> Uuid,
-        worker_id -> Uuid,
-        session_ref -> Text,
-        session_on -> Date,
-        attended -> Bool,
-        paid_leave_confirmed -> Bool,
-        recorded_by -> Text,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    wage_payments (id) {
-        id -> Uuid,
-        worker_id -> Uuid,
-        wage_month -> Date,
-        gross_hkd -> Int4,
-        deductions -> Jsonb,
-        net_hkd -> Int4,
-        autopay_ref -> Text,
-        paid_on -> Date,
-        expected_hkd -> Int4,
-        flags -> Jsonb,
-        recorded_by -> Text,
-        created_at -> Timestamptz,
-    }
-}
-
 diesel::joinable!(applications -> employers (employer_id));
+diesel::joinable!(audit_events -> applications (application_id));
+diesel::joinable!(audit_events -> decision_records (decision_record_id));
+diesel::joinable!(briefing_attendances -> workers (worker_id));
 diesel::joinable!(decision_records -> applications (application_id));
+diesel::joinable!(employment_contracts -> workers (worker_id));
 diesel::joinable!(headcount_returns -> employers (employer_id));
 diesel::joinable!(info_requests -> applications (application_id));
 diesel::joinable!(job_fair_attendances -> applications (application_id));
 diesel::joinable!(job_fair_attendances -> vacancies (vacancy_id));
+diesel::joinable!(levy_payments -> workers (worker_id));
 diesel::joinable!(recruitment_adverts -> applications (application_id));
 diesel::joinable!(recruitment_adverts -> vacancies (vacancy_id));
 diesel::joinable!(recruitment_referrals -> applications (application_id));
 diesel::joinable!(recruitment_referrals -> vacancies (vacancy_id));
 diesel::joinable!(sanctions -> employers (employer_id));
-diesel::joinable!(audit_events -> applications (application_id));
-diesel::joinable!(audit_events -> decision_records (decision_record_id));
 diesel::joinable!(vacancies -> applications (application_id));
 diesel::joinable!(vacancies -> job_categories (designated_category_code));
-diesel::joinable!(wage_table_rows -> wage_tables (table_id));
-diesel::joinable!(worker_places -> vacancies (vacancy_id));
-diesel::joinable!(workers -> worker_places (place_id));
-diesel::joinable!(employment_contracts -> workers (worker_id));
-diesel::joinable!(levy_payments -> workers (worker_id));
-diesel::joinable!(briefing_attendances -> workers (worker_id));
 diesel::joinable!(wage_payments -> workers (worker_id));
+diesel::joinable!(wage_table_rows -> wage_tables (table_id));
+diesel::joinable!(worker_places -> applications (application_id));
+diesel::joinable!(worker_places -> employers (employer_id));
+diesel::joinable!(worker_places -> policy_values (aip_deadline_policy_id));
+diesel::joinable!(worker_places -> vacancies (vacancy_id));
+diesel::joinable!(workers -> applications (application_id));
+diesel::joinable!(workers -> employers (employer_id));
+diesel::joinable!(workers -> worker_places (place_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     applications,
     audit_events,
+    briefing_attendances,
+    decision_records,
     employers,
+    employment_contracts,
+    headcount_returns,
+    idempotency_keys,
+    info_requests,
     job_categories,
+    job_fair_attendances,
+    levy_payments,
+    policy_values,
+    recruitment_adverts,
+    recruitment_referrals,
+    sanctions,
     vacancies,
+    wage_payments,
+    wage_table_rows,
+    wage_tables,
     worker_places,
     workers,
-    employment_contracts,
 );

@@ -20,6 +20,8 @@ pub struct Actor {
     pub request_id: Option<String>,
     /// Set when an agency acts for the employer: whom the actor acted for.
     pub on_behalf_of: Option<String>,
+    /// The employment agency the actor belongs to, when an agency acts for the employer.
+    pub agency: Option<String>,
 }
 
 impl Actor {
@@ -35,6 +37,7 @@ impl Actor {
             employer_id: None,
             request_id,
             on_behalf_of: None,
+            agency: None,
         }
     }
 

@@ -4,9 +4,11 @@
 //!
 //! `Idempotency-Key` (api.md conventions): the reply of the first successful request with a key is
 //! stored in the same transaction as the change, so a retry gets that same reply, marked
-//! `Idempotent-Replayed: true`, and nothing happens twice. A key is scoped to the token's subject;
-//! reusing it for a different request is refused with 422. Failed requests are not stored: their
-//! retry runs again.
+//! `Idempotent-Replayed: true`, and nothing happens twice. A key belongs to everything that owns the
+//! result: the token's subject, the employer and agency it acts for, and the operation (method and route
+//! pattern); reusing it in that scope for a different path or body is refused with 422. Failed requests
+//! are not stored: their retry runs again. A retry that arrives while the first is still being committed
+//! gets 409 ("in progress, retry shortly"), as the well-known payment APIs answer.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName};
@@ -37,6 +39,7 @@ pub fn actor(user: &AuthUser, req: &HttpRequest) -> Actor {
             .as_ref()
             .and(user.employer_id)
             .map(|e| format!("employer:{e}")),
+        agency: user.agency.clone(),
     }
 }
 
@@ -64,6 +67,7 @@ fn idempotency_key(req: &HttpRequest, body: &[u8]) -> Result<Option<IdempotencyK
     Ok(Some(IdempotencyKey {
         key: key.to_owned(),
         method: req.method().to_string(),
+        route: req.match_pattern().unwrap_or_else(|| req.path().to_owned()),
         path: req.path().to_owned(),
         body_hash: format!("{:x}", Sha256::digest(body)),
     }))

@@ -31,8 +31,9 @@ pub mod readiness {
 
     /// The database answers and has applied the migration `expected_version` (the newest this binary
     /// carries).
+    /// Bounded by the pool's wait timeout: a probe answers quickly whether the database does or not.
     pub async fn schema_is_current(pool: &DbPool, expected_version: &str) -> Result<bool> {
-        unit::read(pool, async |conn| {
+        unit::read_within(pool, pool.wait_timeout(), async |conn| {
             crate::db::schema_is_current(conn, expected_version)
                 .await
                 .map_err(|e| WorkflowError::Unavailable(e.to_string()))

@@ -17,7 +17,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::error::{Result, WorkflowError, not_found};
-use crate::db::idempotency::KeyUse;
+use crate::db::idempotency::{KeyScope, KeyUse};
 use crate::db::{self, Conn, DbPool, applications, employers, workers};
 use crate::domain::application::Application;
 use crate::domain::audit::{Actor, AuditRecord};
@@ -49,11 +49,15 @@ impl Command {
     }
 }
 
-/// An `Idempotency-Key` and the request it was sent with (what a retry must repeat exactly).
+/// An `Idempotency-Key` and the request it was sent with. The key belongs to the actor (its `sub`, the
+/// employer and agency it acts for) and the operation (`method`, `route`); a retry must also repeat the
+/// same `path` and body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey {
     pub key: String,
     pub method: String,
+    /// The route pattern, e.g. `/v1/applications/{id}/actions/{action}`.
+    pub route: String,
     pub path: String,
     /// SHA-256 of the request body, hex.
     pub body_hash: String,
@@ -268,33 +272,58 @@ pub async fn write<T>(
     change: impl AsyncFnOnce(&mut Conn, Locked) -> Result<Change<T>>,
     reply: impl FnOnce(&T) -> Result<Reply>,
 ) -> Result<Reply> {
-    let mut conn = pool.get().await?;
-    db::in_transaction(&mut conn, async move |conn| {
-        if let Some(first) = replay(conn, cmd).await? {
-            return Ok(first);
-        }
-        let locked = take(conn, cmd, locks).await?;
-        if let Some(application) = &locked.application {
-            match locks.if_match {
-                IfMatchRule::Ignored => {}
-                IfMatchRule::Optional => cmd.if_match.check(application.version, false)?,
-                IfMatchRule::Required => cmd.if_match.check(application.version, true)?,
+    with_connection(pool, pool.transaction_timeout(), async |conn| {
+        db::in_transaction(conn, async move |conn| {
+            if let Some(first) = replay(conn, cmd).await? {
+                return Ok(first);
             }
-        }
-        let Change { output, audit } = change(conn, locked).await?;
-        // Nothing hidden: a change that records nothing is a defect, and is not committed.
-        let Some(first) = audit.first() else {
-            return Err(WorkflowError::Internal(anyhow::anyhow!("a change must be audited")));
-        };
-        tracing::info!(action = %first.action, events = audit.len(), "change recorded");
-        for record in &audit {
-            db::audit::append(conn, record.by.as_ref().unwrap_or(&cmd.actor), record).await?;
-        }
-        let answer = reply(&output)?;
-        remember(conn, cmd, &answer).await?;
-        Ok(answer)
+            let locked = take(conn, cmd, locks).await?;
+            if let Some(application) = &locked.application {
+                match locks.if_match {
+                    IfMatchRule::Ignored => {}
+                    IfMatchRule::Optional => cmd.if_match.check(application.version, false)?,
+                    IfMatchRule::Required => cmd.if_match.check(application.version, true)?,
+                }
+            }
+            let Change { output, audit } = change(conn, locked).await?;
+            // Nothing hidden: a change that records nothing is a defect, and is not committed.
+            let Some(first) = audit.first() else {
+                return Err(WorkflowError::Internal(anyhow::anyhow!("a change must be audited")));
+            };
+            tracing::info!(action = %first.action, events = audit.len(), "change recorded");
+            for record in &audit {
+                db::audit::append(conn, record.by.as_ref().unwrap_or(&cmd.actor), record).await?;
+            }
+            let answer = reply(&output)?;
+            remember(conn, cmd, &answer).await?;
+            Ok(answer)
+        })
+        .await
     })
     .await
+}
+
+/// Runs `work` on a pooled connection within `bound`, waiting for the connection included. Past the
+/// bound the work is abandoned (its connection closed, its transaction rolled back by the server) and
+/// the caller gets `Unavailable`: however the database stalls, no request waits longer.
+async fn with_connection<T>(
+    pool: &DbPool,
+    bound: std::time::Duration,
+    work: impl AsyncFnOnce(&mut Conn) -> Result<T>,
+) -> Result<T> {
+    let run = async {
+        let mut conn = pool.checkout().await?;
+        let result = work(&mut conn).await;
+        conn.release();
+        result
+    };
+    tokio::time::timeout(bound, run).await.unwrap_or_else(|_| {
+        tracing::warn!(bound_ms = bound.as_millis(), "database work abandoned at its deadline");
+        Err(WorkflowError::Unavailable(format!(
+            "the database did not answer within {} ms",
+            bound.as_millis()
+        )))
+    })
 }
 
 /// Takes the declared locks, employer first, and loads what they guard.
@@ -341,17 +370,27 @@ async fn take(conn: &mut Conn, cmd: &Command, locks: Locks) -> Result<Locked> {
     Ok(locked)
 }
 
+/// Who owns `key`: the actor (its `sub`, the employer and the agency it acts for) and the operation.
+fn key_scope(cmd: &Command, key: &IdempotencyKey) -> KeyScope {
+    KeyScope {
+        actor_sub: cmd.actor.sub.clone(),
+        employer_id: cmd.actor.employer_id.map(|e| e.0),
+        agency: cmd.actor.agency.clone(),
+        method: key.method.clone(),
+        route: key.route.clone(),
+        key: key.key.clone(),
+    }
+}
+
 /// The first reply, when this request's key was used before for the same request.
 async fn replay(conn: &mut Conn, cmd: &Command) -> Result<Option<Reply>> {
     let Some(key) = &cmd.idempotency else {
         return Ok(None);
     };
-    let Some(first) = db::idempotency::find(conn, &cmd.actor.sub, &key.key).await? else {
+    let Some(first) = db::idempotency::find(conn, &key_scope(cmd, key)).await? else {
         return Ok(None);
     };
-    if (first.method.as_str(), first.path.as_str(), first.body_hash.as_str())
-        != (key.method.as_str(), key.path.as_str(), key.body_hash.as_str())
-    {
+    if (first.path.as_str(), first.body_hash.as_str()) != (key.path.as_str(), key.body_hash.as_str()) {
         return Err(WorkflowError::IdempotencyKeyReused);
     }
     Ok(Some(Reply {
@@ -369,9 +408,7 @@ async fn remember(conn: &mut Conn, cmd: &Command, reply: &Reply) -> Result<()> {
         return Ok(());
     };
     let used = KeyUse {
-        actor_sub: cmd.actor.sub.clone(),
-        key: key.key.clone(),
-        method: key.method.clone(),
+        scope: key_scope(cmd, key),
         path: key.path.clone(),
         body_hash: key.body_hash.clone(),
         status: reply.status,
@@ -388,11 +425,19 @@ async fn remember(conn: &mut Conn, cmd: &Command, reply: &Reply) -> Result<()> {
         })
 }
 
-/// Runs a read on a pooled connection (no transaction: each read is one consistent statement or a
-/// view that tolerates concurrent writes).
+/// Runs a read on a pooled connection, within the pool's transaction timeout (no transaction: each
+/// read is one consistent statement or a view that tolerates concurrent writes).
 pub async fn read<T>(pool: &DbPool, body: impl AsyncFnOnce(&mut Conn) -> Result<T>) -> Result<T> {
-    let mut conn = pool.get().await?;
-    body(&mut conn).await
+    with_connection(pool, pool.transaction_timeout(), body).await
+}
+
+/// As [`read`], within `bound` (e.g. a readiness probe, which must answer quickly either way).
+pub async fn read_within<T>(
+    pool: &DbPool,
+    bound: std::time::Duration,
+    body: impl AsyncFnOnce(&mut Conn) -> Result<T>,
+) -> Result<T> {
+    with_connection(pool, bound, body).await
 }
 
 #[cfg(test)]

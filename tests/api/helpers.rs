@@ -81,6 +81,7 @@ fn ensure_template() -> String {
 /// A database of its own for one test, dropped (connections and all) when the guard goes.
 pub struct TestDatabase {
     pub name: String,
+    /// As the owner (a superuser): for arranging and inspecting what the service cannot.
     pub url: String,
 }
 
@@ -113,6 +114,11 @@ impl TestDatabase {
     pub fn connect(&self) -> PgConnection {
         PgConnection::establish(&self.url).expect("connect to test database")
     }
+
+    /// The service's own login to this database, as `serve` derives it.
+    pub fn service_url(&self) -> String {
+        db::service_url(&self.url, None).expect("a service URL")
+    }
 }
 
 impl Drop for TestDatabase {
@@ -121,6 +127,16 @@ impl Drop for TestDatabase {
             let _ =
                 diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut admin);
         }
+    }
+}
+
+/// The pool a test's service uses: small, with the production timeouts' shape.
+pub fn pool_settings(max_size: usize) -> sls_case::config::PoolSettings {
+    sls_case::config::PoolSettings {
+        max_size,
+        timeout: Duration::from_secs(10),
+        statement_timeout: Duration::from_secs(30),
+        transaction_timeout: Duration::from_secs(60),
     }
 }
 
@@ -216,15 +232,7 @@ impl TestApp {
             sls_case::telemetry::init(sls_case::config::LogFormat::Text, "debug");
         }
         let db = TestDatabase::migrated();
-        let pool = db::build_pool(
-            &db.url,
-            sls_case::config::PoolSettings {
-                max_size: 3,
-                timeout: Duration::from_secs(10),
-                role: Some("sls_app".into()),
-            },
-        )
-        .expect("pool");
+        let pool = db::build_pool(&db.service_url(), &pool_settings(3)).expect("pool");
         let clock = Clock::fixed(START.parse().unwrap());
         let state = AppState::new(pool, jwt_keys(), document_key(), max_body_bytes)
             .expect("state")

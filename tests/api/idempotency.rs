@@ -112,3 +112,47 @@ async fn every_creating_post_replays_a_retry_for_example_a_headcount_return() {
     assert_eq!(app.count("SELECT count(*) AS n FROM headcount_returns"), 1);
     assert_eq!(app.audit_count("employer.headcount_return_filed"), 1);
 }
+
+#[actix_web::test]
+async fn one_agency_user_s_key_for_one_employer_is_not_the_same_key_for_another() {
+    let app = TestApp::spawn().await;
+    let a = app.create_employer("12345678").await;
+    let b = app.create_employer("87654321").await;
+    let as_agency_for = |employer| {
+        sls_case::auth::JwtKeys::new(
+            &secrecy::SecretString::from(crate::helpers::TEST_SECRET),
+            &crate::helpers::jwt_settings(),
+        )
+        .mint_for_agency(
+            "agent-wong",
+            Role::Employer,
+            Some(employer),
+            Some("Harbour Staffing Ltd"),
+            std::time::Duration::from_secs(600),
+        )
+        .unwrap()
+    };
+    let for_a = post_with_key(&app, "/v1/applications", &as_agency_for(a), "K", Some(draft_body())).await;
+    let for_b = post_with_key(&app, "/v1/applications", &as_agency_for(b), "K", Some(draft_body())).await;
+
+    assert_eq!((for_a.status.as_u16(), for_b.status.as_u16()), (201, 201));
+    assert_eq!(
+        for_b.header("idempotent-replayed"),
+        None,
+        "B was handed A's application"
+    );
+    assert_ne!(for_b.json()["id"], for_a.json()["id"]);
+    assert_eq!(for_b.json()["employer_id"], b.to_string());
+    assert_eq!(app.count("SELECT count(*) AS n FROM applications"), 2);
+    // The same key on another operation is another key: it neither replays nor conflicts.
+    let filed = post_with_key(
+        &app,
+        &format!("/v1/employers/{a}/headcount-returns"),
+        &as_agency_for(a),
+        "K",
+        Some(json!({"as_of": "2026-03-01", "full_time_locals": 8, "imported_workers": 0, "evidence_ref": "MPF"})),
+    )
+    .await;
+    assert_eq!(filed.status, 201, "{}", String::from_utf8_lossy(&filed.bytes));
+    assert_eq!(filed.header("idempotent-replayed"), None);
+}

@@ -16,5 +16,6 @@ mod migrations;
 mod openapi;
 mod ops;
 mod reference;
+mod security;
 mod workers;
 mod workflow;

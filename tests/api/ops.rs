@@ -92,15 +92,8 @@ async fn docs_serve_swagger_ui_from_the_service_itself() {
 #[actix_web::test]
 async fn an_unreachable_database_is_a_503_problem_not_a_hang_or_a_500() {
     // Nothing listens on port 1: connecting fails at once, as a database outage would.
-    let pool = sls_case::db::build_pool(
-        "postgres://postgres@127.0.0.1:1/none",
-        sls_case::config::PoolSettings {
-            max_size: 1,
-            timeout: std::time::Duration::from_secs(2),
-            role: Some("sls_app".into()),
-        },
-    )
-    .unwrap();
+    let pool =
+        sls_case::db::build_pool("postgres://sls_app@127.0.0.1:1/none", &crate::helpers::pool_settings(1)).unwrap();
     let state =
         sls_case::startup::AppState::new(pool, crate::helpers::jwt_keys(), crate::helpers::document_key(), 1024)
             .unwrap();
