@@ -109,13 +109,29 @@ pub fn all_passed(results: &[RuleResult]) -> Result<()> {
     }
 }
 
+/// PostgreSQL's words when it goes away or gives up on a statement: shut down (57P01), crashed (57P02),
+/// starting or stopping (57P03), a statement or lock timeout or a cancel (57014, 55P03), an idle
+/// transaction ended (25P03). diesel does not pass the SQLSTATE on, so the (stable, English) message
+/// is what tells these apart from a defect; the server's `lc_messages` must be English (the default).
+fn database_gone(message: &str) -> bool {
+    ["terminating connection", "canceling statement due to", "the database system is"]
+        .iter()
+        .any(|prefix| message.starts_with(prefix))
+}
+
 impl From<diesel::result::Error> for WorkflowError {
     fn from(err: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind as Kind, Error};
         match err {
             Error::NotFound => Self::NotFound("resource"),
             Error::DatabaseError(Kind::SerializationFailure, _) => Self::ConcurrentUpdate,
-            Error::DatabaseError(Kind::ClosedConnection, info) => Self::Unavailable(info.message().to_owned()),
+            Error::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, info) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            Error::DatabaseError(_, info) if database_gone(info.message()) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            Error::BrokenTransactionManager => Self::Unavailable("the connection broke mid-transaction".into()),
             Error::DatabaseError(Kind::UniqueViolation, info) => Self::Conflict(format!(
                 "A record with the same key already exists ({}).",
                 info.constraint_name().unwrap_or("unique key")
@@ -156,6 +172,40 @@ impl From<GuardError> for WorkflowError {
 impl From<PlaceTransitionError> for WorkflowError {
     fn from(err: PlaceTransitionError) -> Self {
         Self::Conflict(format!("Cannot {}: the place is {}.", err.event, err.from))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind as Kind, Error};
+
+    fn database_error(kind: Kind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn a_database_that_went_away_or_gave_up_is_unavailable_not_a_defect() {
+        for (kind, message) in [
+            (Kind::UnableToSendCommand, "connection closed"),
+            (Kind::ClosedConnection, "server closed the connection unexpectedly"),
+            (Kind::Unknown, "terminating connection due to administrator command"),
+            (Kind::Unknown, "canceling statement due to statement timeout"),
+            (Kind::Unknown, "canceling statement due to lock timeout"),
+            (Kind::Unknown, "terminating connection due to idle-in-transaction timeout"),
+            (Kind::Unknown, "the database system is shutting down"),
+        ] {
+            let mapped = WorkflowError::from(database_error(kind, message));
+            assert!(matches!(mapped, WorkflowError::Unavailable(_)), "{message}: {mapped:?}");
+        }
+        assert!(matches!(
+            WorkflowError::from(Error::BrokenTransactionManager),
+            WorkflowError::Unavailable(_)
+        ));
+        assert!(matches!(
+            WorkflowError::from(database_error(Kind::Unknown, "column \"x\" does not exist")),
+            WorkflowError::Internal(_)
+        ));
     }
 }
 
