@@ -64,6 +64,8 @@ pub struct JwtSettings {
     pub audience: String,
     /// Clock skew tolerated on `exp`/`iat`, in seconds: deliberate, small, and configurable.
     pub leeway_secs: u64,
+    /// The longest a token may live (`exp - iat`): a stolen token is useful for this long at most.
+    pub max_lifetime: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +152,7 @@ impl Settings {
                 issuer: parse(&lookup, "SLS_JWT_ISSUER", "sls-case".to_owned())?,
                 audience: parse(&lookup, "SLS_JWT_AUDIENCE", "sls-case-api".to_owned())?,
                 leeway_secs: parse(&lookup, "SLS_JWT_LEEWAY_SECS", 30)?,
+                max_lifetime: Duration::from_secs(parse(&lookup, "SLS_JWT_MAX_LIFETIME_SECS", 86_400)?),
             },
             pii_key: pii_key.map(SecretString::from),
             pool: PoolSettings {

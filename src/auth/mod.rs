@@ -42,6 +42,8 @@ pub struct JwtKeys {
     validation: Validation,
     issuer: String,
     audience: String,
+    leeway_secs: u64,
+    max_lifetime: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,10 +54,12 @@ pub enum MintError {
     EmployerIdNotAllowed,
     #[error("the {0} role cannot be put in a token")]
     RoleNotMintable(Role),
-    #[error("the subject must not be empty")]
+    #[error("the subject must not be empty or hold control characters")]
     EmptySubject,
     #[error("only employer tokens can name an agency")]
     AgencyNotAllowed,
+    #[error("a token may live at most {}", humantime::format_duration(*.0))]
+    LifetimeTooLong(Duration),
     #[error(transparent)]
     Jwt(#[from] jsonwebtoken::errors::Error),
 }
@@ -76,6 +80,8 @@ impl JwtKeys {
             validation,
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
+            leeway_secs: settings.leeway_secs,
+            max_lifetime: settings.max_lifetime,
         }
     }
 
@@ -102,7 +108,10 @@ impl JwtKeys {
         if agency.is_some() && role != Role::Employer {
             return Err(MintError::AgencyNotAllowed);
         }
-        if sub.trim().is_empty() {
+        if ttl > self.max_lifetime {
+            return Err(MintError::LifetimeTooLong(self.max_lifetime));
+        }
+        if sub.trim().is_empty() || sub.chars().any(char::is_control) {
             return Err(MintError::EmptySubject);
         }
         if !Role::TOKEN_ROLES.contains(&role) {
@@ -138,6 +147,12 @@ impl JwtKeys {
             ApiError::Unauthenticated
         })?;
         let claims = data.claims;
+        // Issued in the future, or meant to live longer than any token we issue: not one of ours.
+        let now = jsonwebtoken::get_current_timestamp();
+        if claims.iat > now + self.leeway_secs || claims.exp.saturating_sub(claims.iat) > self.max_lifetime.as_secs() {
+            tracing::debug!("bearer token refused: issued in the future or lives too long");
+            return Err(ApiError::Unauthenticated);
+        }
         // A token's role and employer binding must be coherent, or it is not a token we issued.
         let employer_id = match (claims.role, claims.employer_id) {
             (Role::System, _) => return Err(ApiError::Unauthenticated),
@@ -146,7 +161,13 @@ impl JwtKeys {
             (_, Some(_)) => return Err(ApiError::Unauthenticated),
             (_, None) => None,
         };
-        if claims.sub.trim().is_empty() || (claims.agency.is_some() && claims.role != Role::Employer) {
+        // A subject or agency with control characters (NUL above all, which PostgreSQL cannot store)
+        // is not one we issued, and would be written to the audit trail.
+        let printable = |s: &str| !s.trim().is_empty() && !s.chars().any(char::is_control);
+        if !printable(&claims.sub)
+            || claims.agency.as_deref().is_some_and(|a| !printable(a))
+            || (claims.agency.is_some() && claims.role != Role::Employer)
+        {
             return Err(ApiError::Unauthenticated);
         }
         Ok(AuthUser {
@@ -229,6 +250,7 @@ mod tests {
             issuer: "sls-case".into(),
             audience: "sls-case-api".into(),
             leeway_secs: 0,
+            max_lifetime: Duration::from_secs(86_400),
         }
     }
 
@@ -361,6 +383,49 @@ mod tests {
             &"x".repeat(32),
         );
         assert!(keys().verify(&token).is_err());
+    }
+
+    #[test]
+    fn refuses_tokens_that_live_too_long_or_were_issued_in_the_future() {
+        let now = jsonwebtoken::get_current_timestamp();
+        let secret = "x".repeat(32);
+        let verify = |overrides| keys().verify(&encode(&claims(overrides), Algorithm::HS256, &secret));
+        // A century ahead; a day longer than the maximum; issued tomorrow.
+        assert!(verify(serde_json::json!({"exp": now + 100 * 365 * 86_400})).is_err());
+        assert!(verify(serde_json::json!({"iat": now, "exp": now + 86_401})).is_err());
+        assert!(verify(serde_json::json!({"iat": now + 86_400, "exp": now + 86_400 + 600})).is_err());
+        // Exactly the maximum, issued an hour ago, is fine.
+        assert!(verify(serde_json::json!({"iat": now - 3600, "exp": now - 3600 + 86_400})).is_ok());
+    }
+
+    #[test]
+    fn subjects_and_agencies_with_control_characters_are_refused() {
+        let secret = "x".repeat(32);
+        let verify = |overrides| keys().verify(&encode(&claims(overrides), Algorithm::HS256, &secret));
+        assert!(verify(serde_json::json!({"sub": "cw\u{0}"})).is_err());
+        assert!(verify(serde_json::json!({"sub": "cw\n1"})).is_err());
+        let employer = Uuid::new_v4();
+        let agency = |name: &str| serde_json::json!({"role": "employer", "employer_id": employer, "agency": name});
+        assert!(verify(agency("Agency\u{0}")).is_err());
+        assert!(verify(agency("Agency Ltd")).is_ok());
+        assert!(matches!(
+            keys().mint("cw\u{0}", Role::Caseworker, None, Duration::from_secs(60)),
+            Err(MintError::EmptySubject)
+        ));
+    }
+
+    #[test]
+    fn minting_refuses_a_lifetime_over_the_maximum() {
+        let keys = keys();
+        assert!(
+            keys.mint("cw", Role::Caseworker, None, Duration::from_secs(86_400))
+                .is_ok()
+        );
+        let err = keys
+            .mint("cw", Role::Caseworker, None, Duration::from_secs(86_401))
+            .unwrap_err();
+        assert!(matches!(err, MintError::LifetimeTooLong(_)));
+        assert_eq!(err.to_string(), "a token may live at most 1day");
     }
 
     #[test]

@@ -29,6 +29,7 @@ use crate::workflow::ratio::{Position, Quota};
 #[serde(deny_unknown_fields)]
 pub struct CreateHeadcountReturnRequest {
     /// The date the counts describe.
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub as_of: NaiveDate,
     /// Full-time local employees (≥ policy `ft_hours_threshold` hours a week), enterprise-wide.
     #[validate(range(max = 1_000_000))]
@@ -283,6 +284,7 @@ impl From<Quota> for QuotaResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateSanctionRequest {
     /// First day of the bar.
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub bar_from: NaiveDate,
     /// Length of the bar in months; one of policy `sanction_bar_months_options` (12 or 24).
     #[schema(example = 12)]

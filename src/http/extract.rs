@@ -165,6 +165,14 @@ impl<T: DeserializeOwned + Validate> FromRequest for QueryParams<T> {
 }
 
 pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    let mut unstorable = Vec::new();
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        check_storable(&name.replace('\0', "\\u0000"), &name, &mut unstorable);
+        check_storable(&name.replace('\0', "\\u0000"), &value, &mut unstorable);
+    }
+    if !unstorable.is_empty() {
+        return Err(ApiError::Validation(unstorable));
+    }
     let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     let value: T = serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -176,26 +184,71 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
     Ok(value)
 }
 
-fn deserialize_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                ApiError::Validation(vec![describe_data_error(&path, &inner.to_string())])
+/// Refuses, by field, text PostgreSQL cannot store: the NUL character. One place for every body and
+/// query string, before any field is used.
+fn check_storable(field: &str, text: &str, errors: &mut Vec<FieldError>) {
+    if text.contains('\0') {
+        errors.push(FieldError::new(field, "must not contain the NUL character (\\u0000)"));
+    }
+}
+
+/// Every string (and object key) of a JSON document, checked by [`check_storable`] under its path
+/// (`vacancies[0].duties`, as serde names fields).
+fn check_storable_json(value: &serde_json::Value, path: &str, errors: &mut Vec<FieldError>) {
+    use serde_json::Value;
+    let field = if path.is_empty() { "body" } else { path };
+    match value {
+        Value::String(text) => check_storable(field, text, errors),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_storable_json(item, &format!("{path}[{i}]"), errors);
             }
-            _ => ApiError::MalformedBody(format!(
-                "The request body is not valid JSON (line {}, column {}).",
-                inner.line(),
-                inner.column()
-            )),
         }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let printable = key.replace('\0', "\\u0000");
+                let child = if path.is_empty() {
+                    printable
+                } else {
+                    format!("{path}.{printable}")
+                };
+                check_storable(&child, key, errors);
+                check_storable_json(item, &child, errors);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn deserialize_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let document: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| {
+        ApiError::MalformedBody(match err.classify() {
+            serde_json::error::Category::Syntax if err.to_string().contains("trailing characters") => {
+                "The request body has trailing characters after the JSON value.".to_owned()
+            }
+            _ => format!(
+                "The request body is not valid JSON (line {}, column {}).",
+                err.line(),
+                err.column()
+            ),
+        })
     })?;
-    deserializer.end().map_err(|_| {
-        ApiError::MalformedBody("The request body has trailing characters after the JSON value.".into())
-    })?;
-    Ok(value)
+    let mut unstorable = Vec::new();
+    check_storable_json(&document, "", &mut unstorable);
+    // Typed from the bytes, not from `document`, so a repeated key is refused rather than overwritten.
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let typed = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        vec![describe_data_error(&path, &err.into_inner().to_string())]
+    });
+    match typed {
+        Ok(value) if unstorable.is_empty() => Ok(value),
+        Ok(_) => Err(ApiError::Validation(unstorable)),
+        Err(mut shape) => {
+            unstorable.append(&mut shape);
+            Err(ApiError::Validation(unstorable))
+        }
+    }
 }
 
 /// Turns serde's message about one value into a field and a plain reason, without echoing the input.
@@ -438,6 +491,30 @@ mod tests {
         let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(names, vec!["items[0].n", "items[2].n", "name"]);
         assert_eq!(errors[0].reason, "must be between 1 and 10");
+    }
+
+    #[test]
+    fn text_postgresql_cannot_store_is_named_wherever_it_is() {
+        let errors = fields(body_error(r#"{"name":"a\u0000b","items":[{"n":1}],"x\u0000":"y"}"#));
+        let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert!(names.contains(&"name"), "{names:?}");
+        assert!(names.contains(&"x\\u0000"), "{names:?}");
+        assert!(errors.iter().any(|e| e.reason.contains("NUL")));
+        // A backslash followed by "u0000" is ordinary text.
+        assert!(
+            JsonBody(Bytes::from_static(br#"{"name":"\\u0","items":[]}"#))
+                .parse::<Outer>()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_nul_character_in_a_query_string_is_named_by_its_parameter() {
+        let query = fields(parse_query::<Query>("limit=5&id=%00").unwrap_err());
+        assert_eq!(query[0].field, "id");
+        assert!(query[0].reason.contains("NUL"), "{}", query[0].reason);
+        let name = fields(parse_query::<Query>("li%00mit=5").unwrap_err());
+        assert_eq!(name[0].field, "li\\u0000mit");
     }
 
     #[test]

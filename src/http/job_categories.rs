@@ -42,6 +42,7 @@ pub struct JobCategoryListResponse {
 #[serde(deny_unknown_fields)]
 pub struct JobCategoryQuery {
     /// The date for `exclusion_in_force` (default: today in Hong Kong).
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub on: Option<NaiveDate>,
 }
 

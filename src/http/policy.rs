@@ -71,6 +71,7 @@ pub struct PolicyResponse {
 #[serde(deny_unknown_fields)]
 pub struct PolicyQuery {
     /// The values in force on this date (default: today in Hong Kong).
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub on: Option<NaiveDate>,
     /// Only this key.
     pub key: Option<String>,
@@ -120,7 +121,9 @@ pub struct CreatePolicyValueRequest {
     /// Of the same JSON type as the key's existing values.
     #[schema(value_type = Object, example = 42)]
     pub value: Value,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub effective_from: NaiveDate,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub effective_to: Option<NaiveDate>,
     /// `firm`, `likely` or `assumption`.
     #[schema(schema_with = crate::openapi::enums::confidence)]

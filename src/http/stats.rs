@@ -17,8 +17,10 @@ use crate::workflow::{DbPool, audit};
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     /// First day of the period (Hong Kong date).
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub from: NaiveDate,
     /// Last day of the period (included).
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub to: NaiveDate,
 }
 

@@ -17,6 +17,19 @@ pub fn not_blank(value: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// The years a date sent to the service may fall in: anything else is a typing mistake
+/// (`0000-01-01`), not a date of this scheme or of anyone's birth.
+pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2999;
+
+/// A date in [`PLAUSIBLE_YEARS`].
+pub fn plausible_date(value: &chrono::NaiveDate) -> Result<(), ValidationError> {
+    if PLAUSIBLE_YEARS.contains(&chrono::Datelike::year(value)) {
+        Ok(())
+    } else {
+        Err(error("date", "must be a date from 1900-01-01 to 2999-12-31"))
+    }
+}
+
 /// A Hong Kong Business Registration number: the 8 digits that head the BR certificate number.
 pub fn business_registration_number(value: &str) -> Result<(), ValidationError> {
     if value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit()) {

@@ -51,9 +51,12 @@ pub struct WageTableMeta {
     #[validate(length(min = 1, max = 50), custom(function = "validate::not_blank"))]
     pub version_label: String,
     /// The C&SD statistical month (first day of the month), when known.
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub statistical_month: Option<NaiveDate>,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub published_on: NaiveDate,
     /// From when the table binds; later than every table already published.
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub effective_from: NaiveDate,
     #[validate(length(min = 1, max = 1000), custom(function = "validate::not_blank"))]
     pub source_note: String,
@@ -66,8 +69,11 @@ pub struct CreateWageTableRequest {
     #[schema(example = "2025-11")]
     #[validate(length(min = 1, max = 50), custom(function = "validate::not_blank"))]
     pub version_label: String,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub statistical_month: Option<NaiveDate>,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub published_on: NaiveDate,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub effective_from: NaiveDate,
     #[validate(length(min = 1, max = 1000), custom(function = "validate::not_blank"))]
     pub source_note: String,
@@ -164,6 +170,14 @@ fn row_dto(r: MedianWage) -> WageRowDto {
 /// Parses a CSV upload: header `post_code,title_en,title_zh,industry_section,median_monthly_wage_hkd,
 /// normal_hours_per_day,is_common_post`. Every bad row is reported by its line number.
 pub fn parse_csv(bytes: &[u8]) -> Result<Vec<WageRowDto>, ApiError> {
+    // PostgreSQL cannot store the NUL character: name its line before anything else.
+    if let Some(at) = bytes.iter().position(|b| *b == 0) {
+        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        return Err(ApiError::field(
+            format!("line {line}"),
+            "must not contain the NUL character",
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
     let expected = [
         "post_code",
@@ -319,6 +333,7 @@ pub struct LookupQuery {
     #[validate(custom(function = "validate::code"))]
     pub post: String,
     /// The date (default: today in Hong Kong).
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub on: Option<NaiveDate>,
 }
 
@@ -388,6 +403,16 @@ mod tests {
         assert_eq!(
             fields,
             vec!["line 3: median_monthly_wage_hkd", "line 4", "line 5: post_code"]
+        );
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_by_its_line() {
+        let csv = format!("{HEADER}A,Ok,,Catering,100,8,true\nB,Bad\0,,Catering,100,8,true\n");
+        let err = parse_csv(csv.as_bytes()).unwrap_err();
+        assert!(
+            matches!(err, ApiError::Validation(ref e) if e[0].field == "line 3"),
+            "{err:?}"
         );
     }
 

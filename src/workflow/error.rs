@@ -114,9 +114,13 @@ pub fn all_passed(results: &[RuleResult]) -> Result<()> {
 /// transaction ended (25P03). diesel does not pass the SQLSTATE on, so the (stable, English) message
 /// is what tells these apart from a defect; the server's `lc_messages` must be English (the default).
 fn database_gone(message: &str) -> bool {
-    ["terminating connection", "canceling statement due to", "the database system is"]
-        .iter()
-        .any(|prefix| message.starts_with(prefix))
+    [
+        "terminating connection",
+        "canceling statement due to",
+        "the database system is",
+    ]
+    .iter()
+    .any(|prefix| message.starts_with(prefix))
 }
 
 impl From<diesel::result::Error> for WorkflowError {
@@ -175,6 +179,14 @@ impl From<PlaceTransitionError> for WorkflowError {
     }
 }
 
+/// Maps diesel's `NotFound` to "no `what`"; other errors as usual.
+pub fn not_found(what: &'static str) -> impl Fn(diesel::result::Error) -> WorkflowError {
+    move |err| match err {
+        diesel::result::Error::NotFound => WorkflowError::NotFound(what),
+        other => other.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,7 +204,10 @@ mod tests {
             (Kind::Unknown, "terminating connection due to administrator command"),
             (Kind::Unknown, "canceling statement due to statement timeout"),
             (Kind::Unknown, "canceling statement due to lock timeout"),
-            (Kind::Unknown, "terminating connection due to idle-in-transaction timeout"),
+            (
+                Kind::Unknown,
+                "terminating connection due to idle-in-transaction timeout",
+            ),
             (Kind::Unknown, "the database system is shutting down"),
         ] {
             let mapped = WorkflowError::from(database_error(kind, message));
@@ -206,13 +221,5 @@ mod tests {
             WorkflowError::from(database_error(Kind::Unknown, "column \"x\" does not exist")),
             WorkflowError::Internal(_)
         ));
-    }
-}
-
-/// Maps diesel's `NotFound` to "no `what`"; other errors as usual.
-pub fn not_found(what: &'static str) -> impl Fn(diesel::result::Error) -> WorkflowError {
-    move |err| match err {
-        diesel::result::Error::NotFound => WorkflowError::NotFound(what),
-        other => other.into(),
     }
 }

@@ -148,6 +148,7 @@ pub fn jwt_settings() -> JwtSettings {
         issuer: "sls-case".into(),
         audience: "sls-case-api".into(),
         leeway_secs: 5,
+        max_lifetime: Duration::from_secs(86_400),
     }
 }
 

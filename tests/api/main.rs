@@ -4,6 +4,7 @@ mod access;
 mod applications;
 mod audit_trail;
 mod auditability;
+mod bad_bytes;
 mod cli;
 mod concurrency;
 mod employers;

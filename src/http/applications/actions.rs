@@ -29,6 +29,7 @@ pub struct ActionRequest {
     #[validate(length(min = 1, max = 5000), custom(function = "validate::not_blank"))]
     pub message: Option<String>,
     /// `request-info`: when the answer is due (default: policy `rfi_due_days` from today).
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub due_on: Option<NaiveDate>,
     /// `refuse`: the reasons (R-DEC-1). Required for `refuse`.
     #[schema(value_type = Option<Vec<String>>, example = json!(["WAGE_BELOW_MEDIAN"]))]

@@ -172,6 +172,7 @@ pub struct CreateAdvertRequest {
     #[schema(example = "Ming Pao")]
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
     pub newspaper: String,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub published_on: NaiveDate,
     /// Where the copy of the advert is kept.
     #[validate(length(min = 1, max = 500))]
@@ -226,6 +227,7 @@ pub struct CreateReferralRequest {
     #[schema(example = "JS-2026-004512")]
     #[validate(length(min = 1, max = 100), custom(function = "validate::not_blank"))]
     pub job_seeker_ref: String,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub referred_on: NaiveDate,
 }
 
@@ -276,6 +278,7 @@ pub struct RecordOutcomeRequest {
     pub reason: Option<String>,
     /// Whether the job seeker met the advertised requirements. Required for a rejection.
     pub meets_requirements: Option<bool>,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub interview_on: Option<NaiveDate>,
 }
 
@@ -346,6 +349,7 @@ pub struct CreateJobFairRequest {
     /// Week of the recruitment period (1 is the first).
     #[validate(range(min = 1, max = 52))]
     pub week_no: u32,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub session_on: NaiveDate,
     #[schema(example = "Kowloon East Job Centre")]
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]

@@ -32,6 +32,7 @@ pub enum VisaEvent {
 #[serde(deny_unknown_fields)]
 pub struct VisaRequest {
     pub event: VisaEvent,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub on: NaiveDate,
     /// Required when the visa is issued.
     #[validate(length(min = 1, max = 50), custom(function = "validate::not_blank"))]
@@ -100,6 +101,7 @@ impl From<VisaRequest> for workers::VisaEvent {
 pub struct LevyPaymentRequest {
     /// Must equal the amount due (rate × contract months, shown on the worker).
     pub amount_hkd: u32,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub paid_on: NaiveDate,
     #[schema(example = "ERL-2026-000123")]
     #[validate(length(min = 1, max = 100), custom(function = "validate::not_blank"))]
@@ -141,6 +143,7 @@ pub async fn record_levy_payment(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArrivalRequest {
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub arrived_on: NaiveDate,
     /// The control point, e.g. HKIA or Lok Ma Chau.
     #[schema(example = "HKIA")]

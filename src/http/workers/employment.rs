@@ -27,6 +27,7 @@ pub struct BriefingRequest {
     #[schema(example = "LD-BRF-2026-0612-AM")]
     #[validate(length(min = 1, max = 100), custom(function = "validate::not_blank"))]
     pub session_ref: String,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub session_on: NaiveDate,
     pub attended: bool,
     /// The employer gave the worker paid leave to attend.
@@ -89,6 +90,7 @@ pub struct WagePaymentRequest {
     #[schema(example = "AUTOPAY-2026-06-0042")]
     #[validate(length(min = 1, max = 100), custom(function = "validate::not_blank"))]
     pub autopay_ref: String,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub paid_on: NaiveDate,
 }
 
@@ -157,6 +159,7 @@ pub struct SeparationRequest {
     #[serde(rename = "type")]
     #[schema(schema_with = crate::openapi::enums::separation_type)]
     pub separation_type: SeparationType,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub on: NaiveDate,
     /// The worker has left Hong Kong.
     pub departure_confirmed: bool,

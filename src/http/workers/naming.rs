@@ -67,6 +67,7 @@ pub struct NameWorkerRequest {
     pub mainland_resident: bool,
     #[validate(length(min = 1, max = 300), custom(function = "validate::not_blank"))]
     pub recruiting_enterprise: Option<String>,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub date_of_birth: NaiveDate,
 }
 

@@ -27,6 +27,7 @@ pub struct ContractRequest {
     #[schema(example = "ESLS-SEC-2023-09")]
     #[validate(length(min = 1, max = 50), custom(function = "validate::not_blank"))]
     pub template_version: String,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub signed_on: NaiveDate,
     /// The post in the contract: its wage-table code for a common post …
     #[schema(example = "DISHWASHER")]
@@ -43,7 +44,9 @@ pub struct ContractRequest {
     #[schema(example = "Overtime paid at 1.5 times the hourly rate")]
     #[validate(length(min = 1, max = 1000), custom(function = "validate::not_blank"))]
     pub overtime_terms: String,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub starts_on: NaiveDate,
+    #[validate(custom(function = "crate::http::validate::plausible_date"))]
     pub ends_on: NaiveDate,
     /// HK, MAINLAND_PROVIDED or OWN_MAINLAND_RESIDENCE (the Mainland options for Mainland residents).
     #[schema(value_type = String, example = "HK")]
