@@ -201,6 +201,17 @@ impl ExportFormat {
     }
 }
 
+/// OWASP's rule against CSV injection: a cell a spreadsheet would read as a formula (it begins with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, so it shows as text. The
+/// NDJSON export carries every value exactly, for hash verification.
+fn spreadsheet_safe(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
 fn encode_batch(events: Vec<AuditEvent>, format: ExportFormat, header_row: bool) -> Result<Bytes, ApiError> {
     match format {
         ExportFormat::NdJson => {
@@ -217,7 +228,7 @@ fn encode_batch(events: Vec<AuditEvent>, format: ExportFormat, header_row: bool)
             if header_row {
                 writer.write_record(CSV_COLUMNS).map_err(csv_err)?;
             }
-            let text = |v: Option<String>| v.unwrap_or_default();
+            let text = |v: Option<String>| spreadsheet_safe(v.unwrap_or_default());
             let uuid = |v: Option<Uuid>| v.map(|u| u.to_string()).unwrap_or_default();
             let json = |v: Option<serde_json::Value>| v.map(|j| j.to_string()).unwrap_or_default();
             for e in events {
@@ -227,14 +238,14 @@ fn encode_batch(events: Vec<AuditEvent>, format: ExportFormat, header_row: bool)
                         e.id.to_string(),
                         e.occurred_at.to_rfc3339(),
                         text(e.request_id),
-                        e.actor_sub,
+                        spreadsheet_safe(e.actor_sub),
                         e.actor_role,
                         uuid(e.actor_employer_id),
                         text(e.on_behalf_of),
                         e.entity_type,
                         e.entity_id.to_string(),
                         uuid(e.application_id),
-                        e.action,
+                        spreadsheet_safe(e.action),
                         text(e.from_status),
                         text(e.to_status),
                         text(e.comment),

@@ -7,7 +7,7 @@ use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 use sls_case::domain::Role;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, employer_body};
 use crate::workflow::{Case, dishwashers, publish_wage_table, waiters};
 
 fn sql(app: &TestApp, statement: &str) {
@@ -567,4 +567,48 @@ async fn snapshot(app: &TestApp, path: &str) -> (String, Value) {
         chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         live,
     )
+}
+
+#[actix_web::test]
+async fn the_csv_export_escapes_cells_a_spreadsheet_would_run_as_formulas() {
+    let app = TestApp::spawn().await;
+    let formula_sub = "=cmd|' /C calc'!A0";
+    let (_, employer) = app.employer_with_token("80000001").await;
+    let draft = app.create_draft(&employer).await;
+    let id = draft["id"].as_str().unwrap();
+    let withdrawn = app
+        .post(
+            &format!("/v1/applications/{id}/actions/withdraw"),
+            &employer,
+            json!({"comment": "@SUM(1+1)*cmd|' /C calc'!A0"}),
+        )
+        .await;
+    assert_eq!(withdrawn.status, 200, "{}", String::from_utf8_lossy(&withdrawn.bytes));
+    let caseworker = app.token_for(formula_sub, Role::Caseworker, None);
+    assert_eq!(
+        app.post("/v1/employers", &caseworker, employer_body("80000002"))
+            .await
+            .status,
+        201
+    );
+    let auditor = app.token(Role::Auditor, None);
+    let export = |accept: &'static str| {
+        TestRequest::get()
+            .uri("/v1/audit/export")
+            .insert_header((header::AUTHORIZATION, format!("Bearer {auditor}")))
+            .insert_header((header::ACCEPT, accept))
+    };
+    let csv = app.send(export("text/csv")).await;
+    let mut reader = csv::Reader::from_reader(&csv.bytes[..]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let cells: Vec<&str> = rows.iter().flat_map(|r| r.iter()).collect();
+    assert!(cells.contains(&"'@SUM(1+1)*cmd|' /C calc'!A0"), "{cells:?}");
+    assert!(cells.contains(&"'=cmd|' /C calc'!A0"), "{cells:?}");
+    let formulas = ['=', '+', '-', '@', '\t', '\r'];
+    assert!(cells.iter().all(|c| !c.starts_with(formulas)), "{cells:?}");
+    // NDJSON keeps every value exactly as stored: the hashes are computed over it.
+    let ndjson = String::from_utf8(app.send(export("application/x-ndjson")).await.bytes.to_vec()).unwrap();
+    let events: Vec<Value> = ndjson.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(events.iter().any(|e| e["comment"] == "@SUM(1+1)*cmd|' /C calc'!A0"));
+    assert!(events.iter().any(|e| e["actor_sub"] == formula_sub), "{events:?}");
 }
