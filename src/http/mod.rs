@@ -47,12 +47,15 @@ pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_
 
 /// actix's JSON and query extractors are not used by our handlers, but answer in our shape if they are.
 pub fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
-    tracing::debug!(error = %err, "bad JSON body");
+    // serde's message can quote the value sent, which can be personal data: not logged.
+    let _ = err;
+    tracing::debug!("bad JSON body");
     ApiError::MalformedBody("The request body is not valid JSON.".into()).into()
 }
 
 pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    tracing::debug!(error = %err, "bad query string");
+    let _ = err;
+    tracing::debug!("bad query string");
     ApiError::field("query", "is not valid").into()
 }
 

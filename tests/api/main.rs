@@ -13,6 +13,7 @@ mod helpers;
 mod idempotency;
 mod job_categories;
 mod late_events;
+mod logs;
 mod migrations;
 mod openapi;
 mod ops;
