@@ -61,6 +61,9 @@ pub enum ApiError {
     /// No such route (404).
     #[error("no such route")]
     RouteNotFound,
+    /// The path exists but does not answer this method (405, with `Allow`).
+    #[error("method not allowed; allowed: {allow}")]
+    MethodNotAllowed { allow: String },
     /// The request conflicts with existing data, e.g. a duplicate business registration number (409).
     #[error("conflict: {0}")]
     Conflict(String),
@@ -114,6 +117,7 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not-found",
             Self::RouteNotFound => "route-not-found",
+            Self::MethodNotAllowed { .. } => "method-not-allowed",
             Self::Conflict(_) => "conflict",
             Self::Transition(TransitionError::RoleNotPermitted { .. }) => "action-forbidden",
             Self::Transition(TransitionError::NotAllowedFromStatus { .. }) => "action-not-allowed",
@@ -137,6 +141,7 @@ impl ApiError {
             Self::Forbidden(_) => "You may not do this",
             Self::NotFound(_) => "Not found",
             Self::RouteNotFound => "No such route",
+            Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::Conflict(_) => "Conflict with existing data",
             Self::Transition(TransitionError::RoleNotPermitted { .. }) => "Your role may not take this action",
             Self::Transition(TransitionError::NotAllowedFromStatus { .. }) => {
@@ -168,6 +173,7 @@ impl ApiError {
             Self::RouteNotFound => "No endpoint matches this method and path; see /openapi.json.".into(),
             Self::Transition(err) => format!("{err}."),
             Self::ConcurrentUpdate => "Another change was committed at the same time; send the request again.".into(),
+            Self::MethodNotAllowed { allow } => format!("This path answers {allow}; see /openapi.json."),
             Self::PreconditionFailed { current_etag } => {
                 format!("If-Match does not match the current version {current_etag}; fetch it and retry.")
             }
@@ -214,6 +220,7 @@ impl ResponseError for ApiError {
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) | Self::Transition(TransitionError::RoleNotPermitted { .. }) => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_)
             | Self::ConcurrentUpdate
             | Self::Transition(TransitionError::NotAllowedFromStatus { .. }) => StatusCode::CONFLICT,
@@ -243,6 +250,11 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable(_) | Self::ConcurrentUpdate => {
                 response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            Self::MethodNotAllowed { allow } => {
+                if let Ok(value) = HeaderValue::from_str(allow) {
+                    response.insert_header((header::ALLOW, value));
+                }
             }
             Self::PreconditionFailed { current_etag } => {
                 if let Ok(value) = HeaderValue::from_str(current_etag) {

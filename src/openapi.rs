@@ -15,7 +15,7 @@ use crate::error::{FieldError, Problem};
             employers, applications with vacancies, the scheme's rules as effective-dated policy and \
             versioned wage tables, the case workflow to a decision, and a tamper-evident audit trail.\n\n\
             Every error is an RFC 9457 `application/problem+json` document with a stable `type` \
-            (see docs/errors.md). Authenticate with a bearer JWT (`sls-case token --role ROLE`).",
+            (see docs/errors.md). A path asked with a method it does not answer is 405             `method-not-allowed` with `Allow` (OPTIONS: 204 with `Allow`). Authenticate with a bearer             JWT (`sls-case token --role ROLE`).",
         license(name = "MIT OR Apache-2.0")
     ),
     components(schemas(Problem, FieldError)),

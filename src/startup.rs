@@ -143,6 +143,10 @@ pub fn build_app(
         )
         .split_for_parts();
 
+    let routes = web::Data::new(http::routes::KnownRoutes::from_openapi(
+        &api,
+        &["/openapi.json", "/docs"],
+    ));
     app.app_data(state.pool.clone())
         .app_data(state.jwt.clone())
         .app_data(state.limits.clone())
@@ -150,10 +154,11 @@ pub fn build_app(
         .app_data(state.clock.clone())
         .app_data(state.documents.clone())
         .app_data(web::Data::new(state.metrics.registry.clone()))
+        .app_data(routes)
         .configure(http::extractor_configs)
         .route("/docs", web::get().to(redirect_to_docs))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
-        .default_service(web::to(http::route_not_found))
+        .default_service(web::to(http::routes::unmatched))
         .wrap(ErrorHandlers::new().default_handler(http::problem_for_foreign_error))
         .wrap(state.metrics.clone())
         // Echo the request id so a client can quote it; the audit trail records the same id.

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod job_categories;
 pub mod ops;
 pub mod policy;
+pub mod routes;
 pub mod stats;
 pub mod validate;
 pub mod wage_tables;
@@ -27,11 +28,6 @@ use crate::error::{ApiError, FieldError, PROBLEM_JSON, Problem, problem_type_uri
 
 /// Who reads cases and employers' records: staff and auditors all of them, an employer its own.
 pub const CASE_READERS: [Role; 4] = [Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer];
-
-/// Every request that matches no route.
-pub async fn route_not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::RouteNotFound)
-}
 
 /// A path segment that does not parse (e.g. an id that is not a UUID).
 pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {

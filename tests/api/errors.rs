@@ -86,18 +86,86 @@ async fn an_empty_body_where_one_is_needed_is_400() {
 }
 
 #[actix_web::test]
-async fn unknown_routes_and_methods_are_404_problems() {
+async fn unknown_routes_are_404_and_known_paths_asked_with_another_method_405_with_allow() {
     let app = TestApp::spawn().await;
     let token = app.token(Role::Caseworker, None);
     app.get("/v1/nothing-here", &token)
         .await
         .assert_problem(404, "route-not-found");
-    app.call(Method::DELETE, "/v1/employers", Some(&token), None)
-        .await
-        .assert_problem(404, "route-not-found");
     app.call(Method::GET, "/", None, None)
         .await
         .assert_problem(404, "route-not-found");
+    app.call(Method::TRACE, "/v1/nothing-here", None, None)
+        .await
+        .assert_problem(404, "route-not-found");
+    let id = uuid::Uuid::new_v4();
+    for (method, path, allow) in [
+        (Method::DELETE, "/v1/employers".to_owned(), "GET, POST"),
+        (Method::TRACE, "/v1/employers".to_owned(), "GET, POST"),
+        (Method::PUT, format!("/v1/applications/{id}"), "GET, PATCH"),
+        (Method::POST, "/v1/wage-tables/lookup".to_owned(), "GET"),
+        (Method::GET, format!("/v1/applications/{id}/actions/submit"), "POST"),
+        (Method::HEAD, "/healthz".to_owned(), "GET"),
+        (
+            Method::from_bytes(b"PROPFIND").unwrap(),
+            "/openapi.json".to_owned(),
+            "GET",
+        ),
+    ] {
+        // No token needed to learn which methods a path answers; the answer is the same with one.
+        for token in [None, Some(token.as_str())] {
+            let response = app.call(method.clone(), &path, token, None).await;
+            if method != Method::HEAD {
+                response.assert_problem(405, "method-not-allowed");
+            } else {
+                assert_eq!(response.status, 405);
+            }
+            assert_eq!(response.headers.get(header::ALLOW).unwrap(), allow, "{method} {path}");
+        }
+    }
+    let options = app.call(Method::OPTIONS, "/v1/employers", None, None).await;
+    assert_eq!(options.status, 204);
+    assert_eq!(options.headers.get(header::ALLOW).unwrap(), "GET, POST, OPTIONS");
+}
+
+#[actix_web::test]
+async fn actions_only_the_service_takes_are_403_to_every_role_and_unknown_actions_404() {
+    let app = TestApp::spawn().await;
+    let (_, employer_token) = app.employer_with_token("12345679").await;
+    let draft = app.create_draft(&employer_token).await;
+    let id = draft["id"].as_str().unwrap();
+    let mut tokens = vec![employer_token];
+    tokens.extend([Role::Caseworker, Role::Approver, Role::Auditor, Role::Admin].map(|role| app.token(role, None)));
+    for action in [
+        "close-no-response",
+        "activate",
+        "lapse",
+        "complete",
+        "approve-partially",
+    ] {
+        for token in &tokens {
+            let response = app
+                .post(
+                    &format!("/v1/applications/{id}/actions/{action}"),
+                    token,
+                    serde_json::json!({}),
+                )
+                .await;
+            let problem = response.assert_problem(403, "forbidden");
+            assert!(
+                problem["detail"].as_str().unwrap().contains("the service itself"),
+                "{problem}"
+            );
+        }
+    }
+    app.post(
+        &format!("/v1/applications/{id}/actions/fly"),
+        &tokens[0],
+        serde_json::json!({}),
+    )
+    .await
+    .assert_problem(404, "route-not-found");
+    assert_eq!(app.count("SELECT count(*) AS n FROM audit_events WHERE action LIKE 'application.%' AND action <> 'application.created'"), 0);
 }
 
 #[actix_web::test]

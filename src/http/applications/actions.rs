@@ -103,7 +103,7 @@ impl ActionRequest {
         (status = 200, body = ApplicationResponse, headers(("ETag" = String))),
         (status = 400, description = "Invalid or missing field for this action", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong role, or the approver recommended this case", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Wrong role, the approver recommended this case, or an action only the service takes (close-no-response, activate, lapse, complete, approve-partially)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case (or not yours), or no such action", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not allowed in the case's current status", body = Problem, content_type = "application/problem+json"),
         (status = 412, body = Problem, content_type = "application/problem+json"),
@@ -124,9 +124,12 @@ pub async fn act_on_application(
     let (id, action_name) = path.into_inner();
     let action = action_name
         .parse::<ApplicationAction>()
-        .ok()
-        .filter(|a| a.is_requestable())
-        .ok_or(ApiError::RouteNotFound)?;
+        .map_err(|_| ApiError::RouteNotFound)?;
+    if !action.is_requestable() {
+        return Err(ApiError::forbidden(format!(
+            "`{action}` is taken by the service itself (a timer or a worker event), not by a person."
+        )));
+    }
     user.require(&[action.permitted_role()])?;
     let input = body.parse_or_default::<ActionRequest>()?.into_input(action)?;
     let cmd = command(&user, &req, &clock, body.bytes())?;
