@@ -49,6 +49,7 @@ pub struct Settings {
     /// The key travel document numbers are hashed with; `None`: the development key under the data
     /// directory. Changing it orphans every stored hash, so production sets it once and keeps it.
     pub pii_key: Option<SecretString>,
+    pub checkpoints: CheckpointSettings,
     pub pool: PoolSettings,
     pub embedded_pg_port: u16,
     pub max_body_bytes: usize,
@@ -66,6 +67,20 @@ pub struct JwtSettings {
     pub leeway_secs: u64,
     /// The longest a token may live (`exp - iat`): a stolen token is useful for this long at most.
     pub max_lifetime: Duration,
+}
+
+/// Signed checkpoints of the audit trail's chain heads (docs/audit.md).
+#[derive(Debug, Clone)]
+pub struct CheckpointSettings {
+    /// The HMAC key checkpoints are signed with; `None`: the development key under the data directory.
+    /// Keep it away from the database and its administrators: whoever holds it can sign a checkpoint.
+    pub key: Option<SecretString>,
+    /// Where `serve` writes them; `None`: `checkpoints/` under the data directory.
+    pub dir: Option<PathBuf>,
+    /// How often `serve` writes one (and once at start and at shutdown); zero: never.
+    pub interval: Duration,
+    /// How many `serve` keeps in `dir` (the newest); `latest.json` is always the newest.
+    pub keep: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +115,9 @@ impl FromStr for LogFormat {
 
 /// The shortest secret accepted for HS256: 32 bytes, the hash's own size.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// The shortest audit checkpoint key accepted, for the same reason.
+pub const MIN_AUDIT_KEY_BYTES: usize = 32;
 
 impl Settings {
     /// Reads the process environment.
@@ -136,6 +154,12 @@ impl Settings {
                 crate::personal_data::MIN_KEY_BYTES
             );
         }
+        let audit_key = lookup("SLS_AUDIT_KEY").filter(|s| !s.is_empty());
+        if let Some(key) = &audit_key
+            && key.len() < MIN_AUDIT_KEY_BYTES
+        {
+            bail!("SLS_AUDIT_KEY must be at least {MIN_AUDIT_KEY_BYTES} bytes long");
+        }
         let workers_default = std::thread::available_parallelism().map_or(2, |n| n.get());
         let settings = Self {
             database_url: lookup("DATABASE_URL").filter(|s| !s.is_empty()).map(SecretString::from),
@@ -155,6 +179,14 @@ impl Settings {
                 max_lifetime: Duration::from_secs(parse(&lookup, "SLS_JWT_MAX_LIFETIME_SECS", 86_400)?),
             },
             pii_key: pii_key.map(SecretString::from),
+            checkpoints: CheckpointSettings {
+                key: audit_key.map(SecretString::from),
+                dir: lookup("SLS_AUDIT_CHECKPOINT_DIR")
+                    .filter(|s| !s.is_empty())
+                    .map(PathBuf::from),
+                interval: Duration::from_secs(parse(&lookup, "SLS_AUDIT_CHECKPOINT_INTERVAL_SECS", 3600)?),
+                keep: parse(&lookup, "SLS_AUDIT_CHECKPOINT_KEEP", 48)?,
+            },
             pool: PoolSettings {
                 max_size: parse(&lookup, "SLS_DB_POOL_SIZE", 8)?,
                 timeout: Duration::from_secs(parse(&lookup, "SLS_DB_TIMEOUT_SECS", 5)?),
@@ -187,6 +219,19 @@ impl Settings {
     /// directory, kept like the JWT secret so hashes stay comparable across restarts.
     pub fn pii_key(&self) -> anyhow::Result<SecretString> {
         self.secret_or_development(self.pii_key.as_ref(), "pii-key", crate::personal_data::MIN_KEY_BYTES)
+    }
+
+    /// The audit checkpoint key: the configured one, or the development key under the data directory.
+    pub fn audit_key(&self) -> anyhow::Result<SecretString> {
+        self.secret_or_development(self.checkpoints.key.as_ref(), "audit-key", MIN_AUDIT_KEY_BYTES)
+    }
+
+    /// Where `serve` writes checkpoints.
+    pub fn checkpoint_dir(&self) -> PathBuf {
+        self.checkpoints
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("checkpoints"))
     }
 
     fn secret_or_development(

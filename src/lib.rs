@@ -5,6 +5,7 @@
 //! of work every write runs through; `db` owns diesel; `http` owns actix. `startup` wires them.
 
 pub mod auth;
+pub mod checkpoints;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -43,6 +44,18 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let pool = service_pool(&settings, embedded_pg::url(&database)).await?;
     let jwt = JwtKeys::new(&settings.jwt_secret()?, &settings.jwt);
     let documents = personal_data::TravelDocumentKey::new(settings.pii_key()?);
+    let audit_key = settings.audit_key()?;
+    let checkpoint_timer = (!settings.checkpoints.interval.is_zero()).then(|| {
+        actix_web::rt::spawn(checkpoints::every(
+            settings.checkpoints.interval,
+            pool.clone(),
+            audit_key.clone(),
+            settings.checkpoint_dir(),
+            settings.checkpoints.keep,
+            clock::Clock::system(),
+        ))
+    });
+    let final_checkpoint_pool = pool.clone();
     let state = AppState::new(pool, jwt, documents, settings.max_body_bytes)?;
     let listener = TcpListener::bind(settings.bind).with_context(|| format!("binding {}", settings.bind))?;
     let address = listener.local_addr()?;
@@ -54,6 +67,16 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     println!("  employer:    sls-case token --role employer --employer-id <EMPLOYER_UUID>");
 
     let result = startup::run(listener, state, settings.workers)?.await;
+    if let Some(timer) = checkpoint_timer {
+        // The last word on the trail as this process leaves it.
+        timer.abort();
+        let dir = settings.checkpoint_dir();
+        let (keep, clock) = (settings.checkpoints.keep, clock::Clock::system());
+        match checkpoints::take_into(&final_checkpoint_pool, &audit_key, &dir, keep, &clock).await {
+            Ok(file) => tracing::info!(file = %file.display(), "audit checkpoint written at shutdown"),
+            Err(err) => tracing::warn!(error = %format!("{err:#}"), "audit checkpoint not written at shutdown"),
+        }
+    }
     if let Some(cluster) = &database.private_cluster {
         tracing::info!("stopping the private PostgreSQL cluster");
         if let Err(err) = cluster.stop() {
@@ -109,19 +132,76 @@ pub fn migrate(settings: &Settings) -> anyhow::Result<Vec<String>> {
     applied
 }
 
-/// `sls-case audit verify`: recompute the audit hash chain of the configured database.
-pub async fn verify_audit(settings: Settings) -> anyhow::Result<domain::audit_chain::VerificationReport> {
+/// What `sls-case audit verify` found.
+#[derive(Debug, serde::Serialize)]
+pub struct AuditVerification {
+    #[serde(flatten)]
+    pub chains: domain::audit_chain::VerificationReport,
+    /// With `--checkpoint`: how the trail compares with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<domain::audit_checkpoint::CheckpointReport>,
+}
+
+impl AuditVerification {
+    /// Every link holds, and the checkpoint (if any) is ours and still matches.
+    pub fn passed(&self) -> bool {
+        self.chains.intact && self.checkpoint.as_ref().is_none_or(|c| c.consistent)
+    }
+}
+
+/// `sls-case audit verify [--checkpoint FILE]`: recompute the audit hash chain of the configured
+/// database, and compare it with a checkpoint taken earlier. No time bound: it takes what it takes.
+pub async fn verify_audit(
+    settings: Settings,
+    checkpoint: Option<std::path::PathBuf>,
+) -> anyhow::Result<AuditVerification> {
+    let checkpoint = checkpoint.map(|path| checkpoints::read(&path)).transpose()?;
+    let key = match checkpoint {
+        Some(_) => Some(settings.audit_key()?),
+        None => None,
+    };
+    with_service_pool(&settings, async |pool| {
+        let unbounded = std::time::Duration::MAX;
+        let (chains, checkpoint) = match (&checkpoint, &key) {
+            (Some(checkpoint), Some(key)) => {
+                let key = key.expose_secret().as_bytes();
+                let (chains, compared) =
+                    workflow::audit::verify_against(pool, 5000, unbounded, checkpoint, key).await?;
+                (chains, Some(compared))
+            }
+            _ => (workflow::audit::verify(pool, 5000, unbounded).await?, None),
+        };
+        Ok(AuditVerification { chains, checkpoint })
+    })
+    .await
+}
+
+/// `sls-case audit checkpoint`: a signed checkpoint of every chain's head, now.
+pub async fn take_checkpoint(settings: Settings) -> anyhow::Result<domain::audit_checkpoint::Checkpoint> {
+    let key = settings.audit_key()?;
+    with_service_pool(&settings, async |pool| {
+        workflow::audit::checkpoint(pool, key.expose_secret().as_bytes(), chrono::Utc::now()).await
+    })
+    .await
+}
+
+/// Runs `work` over the service's login to the configured (or embedded) database, then stops the
+/// private cluster if this process started it.
+async fn with_service_pool<T>(
+    settings: &Settings,
+    work: impl AsyncFnOnce(&db::DbPool) -> Result<T, workflow::WorkflowError>,
+) -> anyhow::Result<T> {
     let database = {
         let settings = settings.clone();
         tokio::task::spawn_blocking(move || embedded_pg::resolve(&settings)).await??
     };
-    let pool = service_pool(&settings, embedded_pg::url(&database)).await?;
-    let report = workflow::audit::verify(&pool, 5000)
+    let pool = service_pool(settings, embedded_pg::url(&database)).await?;
+    let result = work(&pool)
         .await
         .map_err(|e| anyhow::anyhow!("reading the audit trail: {e}"));
     drop(pool);
     if let Some(cluster) = &database.private_cluster {
         cluster.stop()?;
     }
-    report
+    result
 }

@@ -49,8 +49,21 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain of every audit event; exits 1 if a link is broken.
-    Verify,
+    /// Recompute the hash chain of every audit event; exits 1 if a link is broken, or if the trail no
+    /// longer matches the checkpoint given.
+    Verify {
+        /// A checkpoint taken earlier (`audit checkpoint`, or one `serve` wrote): every chain head it
+        /// recorded must still be there with its hash, and it must be signed with SLS_AUDIT_KEY.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<std::path::PathBuf>,
+    },
+    /// Write a signed checkpoint of every chain's head (HMAC-SHA256 with SLS_AUDIT_KEY), to keep
+    /// outside the database.
+    Checkpoint {
+        /// Where to write it; standard output when not given.
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -68,16 +81,16 @@ fn main() -> ExitCode {
             actix_web::rt::System::new().block_on(sls_case::serve(settings))
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Verify { checkpoint },
         } => {
             sls_case::telemetry::init(settings.log_format, "warn");
             let started = std::time::Instant::now();
-            match actix_web::rt::System::new().block_on(sls_case::verify_audit(settings)) {
+            match actix_web::rt::System::new().block_on(sls_case::verify_audit(settings, checkpoint)) {
                 Ok(report) => {
                     let mut json = serde_json::to_value(&report).unwrap_or_default();
                     json["seconds"] = serde_json::json!(started.elapsed().as_secs_f64());
                     println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
-                    return if report.intact {
+                    return if report.passed() {
                         ExitCode::SUCCESS
                     } else {
                         ExitCode::from(1)
@@ -85,6 +98,28 @@ fn main() -> ExitCode {
                 }
                 Err(err) => Err(err),
             }
+        }
+        Command::Audit {
+            command: AuditCommand::Checkpoint { out },
+        } => {
+            sls_case::telemetry::init(settings.log_format, "warn");
+            actix_web::rt::System::new()
+                .block_on(sls_case::take_checkpoint(settings))
+                .and_then(|checkpoint| match out {
+                    Some(path) => {
+                        sls_case::checkpoints::write(&path, &checkpoint)?;
+                        println!(
+                            "{}",
+                            serde_json::json!({"file": path, "taken_at": checkpoint.taken_at,
+                                               "chains": checkpoint.heads.len(), "events": checkpoint.events})
+                        );
+                        Ok(())
+                    }
+                    None => {
+                        println!("{}", serde_json::to_string_pretty(&checkpoint)?);
+                        Ok(())
+                    }
+                })
         }
         Command::Migrate => {
             sls_case::telemetry::init(settings.log_format, "info");

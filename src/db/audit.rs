@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::schema::audit_events;
 use crate::domain::audit::{Actor, AuditEvent, AuditFilter, AuditRecord, Entity};
 use crate::domain::audit_chain::{ChainVerifier, ChainedEvent, VerificationReport};
+use crate::domain::audit_checkpoint::ChainHead;
 use crate::domain::{ApplicationId, ApplicationStatus, EmployerId};
 
 #[derive(Insertable)]
@@ -304,15 +305,51 @@ pub async fn chain_batch(
         .collect())
 }
 
-/// Verifies every chain, reading `batch` events at a time (constant memory however many events).
-pub async fn verify_chains(conn: &mut AsyncPgConnection, batch: i64) -> QueryResult<VerificationReport> {
+/// Verifies every chain, reading `batch` events at a time (constant memory however many events), and
+/// shows each event to `also` (a checkpoint comparison) in the same pass.
+pub async fn verify_chains(
+    conn: &mut AsyncPgConnection,
+    batch: i64,
+    mut also: impl FnMut(&ChainedEvent),
+) -> QueryResult<VerificationReport> {
     let mut verifier = ChainVerifier::new();
     let mut after: Option<(String, i64)> = None;
     loop {
         let events = chain_batch(conn, after.as_ref().map(|(k, p)| (k.as_str(), *p)), batch).await?;
         let Some(last) = events.last() else { break };
         after = Some((last.chain_key.clone(), last.chain_position));
-        events.iter().for_each(|e| verifier.check(e));
+        for event in &events {
+            verifier.check(event);
+            also(event);
+        }
     }
     Ok(verifier.finish())
+}
+
+#[derive(QueryableByName)]
+struct HeadRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    chain_key: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    chain_position: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    hash: String,
+}
+
+/// Every chain's last event, in chain order, read in one snapshot.
+pub async fn chain_heads(conn: &mut AsyncPgConnection) -> QueryResult<Vec<ChainHead>> {
+    let rows: Vec<HeadRow> = diesel::sql_query(
+        "SELECT DISTINCT ON (chain_key) chain_key, chain_position, hash \
+           FROM audit_events ORDER BY chain_key, chain_position DESC",
+    )
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ChainHead {
+            chain_key: r.chain_key,
+            position: r.chain_position,
+            hash: r.hash,
+        })
+        .collect())
 }

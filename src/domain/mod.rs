@@ -7,6 +7,7 @@
 pub mod application;
 pub mod audit;
 pub mod audit_chain;
+pub mod audit_checkpoint;
 pub mod casework;
 pub mod compliance;
 pub mod employer;

@@ -3,6 +3,8 @@
 use std::process::Command;
 use std::time::Duration;
 
+use diesel::RunQueryDsl;
+
 use sls_case::domain::{EmployerId, Role};
 
 use crate::helpers::{TEST_SECRET, TestDatabase, jwt_keys};
@@ -91,7 +93,6 @@ fn migrate_command_applies_every_migration_once() {
 
 #[test]
 fn audit_verify_command_reports_an_intact_trail_and_exits_1_on_a_broken_link() {
-    use diesel::RunQueryDsl;
     let db = TestDatabase::migrated();
     let mut conn = db.connect();
     for action in ["policy.value_added", "policy.value_added"] {
@@ -127,4 +128,136 @@ fn audit_verify_command_reports_an_intact_trail_and_exits_1_on_a_broken_link() {
     assert_eq!(broken.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&broken.stdout).unwrap();
     assert_eq!(report["first_broken_link"]["chain_position"], 1);
+}
+
+const AUDIT_KEY: &str = "an-audit-checkpoint-key-of-32-bytes-or-more";
+
+/// Adds an event to the chain of policy entity `n` (through the chaining trigger).
+fn policy_event(conn: &mut diesel::PgConnection, n: u32, comment: &str) {
+    diesel::sql_query(format!(
+        "INSERT INTO audit_events (id, actor_sub, actor_role, entity_type, entity_id, action, comment) \
+         VALUES (gen_random_uuid(), 'admin', 'admin', 'policy', '00000000-0000-4000-8000-{n:012}', 'policy.value_added', '{comment}')"
+    ))
+    .execute(conn)
+    .unwrap();
+}
+
+#[test]
+fn a_checkpoint_finds_a_tail_rewritten_or_cut_since_though_every_chain_still_verifies() {
+    let db = TestDatabase::migrated();
+    let mut conn = db.connect();
+    for (chain, events) in [(1, 3), (2, 2)] {
+        for i in 0..events {
+            policy_event(&mut conn, chain, &format!("event {i}"));
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("sls-checkpoint-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("checkpoint.json");
+    let audit = |args: &[&str], key: &str| {
+        sls_case()
+            .arg("audit")
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .env("SLS_AUDIT_KEY", key)
+            .output()
+            .unwrap()
+    };
+    let taken = audit(&["checkpoint", "--out", file.to_str().unwrap()], AUDIT_KEY);
+    assert!(taken.status.success(), "{}", String::from_utf8_lossy(&taken.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&taken.stdout).unwrap();
+    assert_eq!(
+        (summary["chains"].as_u64(), summary["events"].as_u64()),
+        (Some(2), Some(5))
+    );
+    let verify = |key: &str| {
+        let output = audit(&["verify", "--checkpoint", file.to_str().unwrap()], key);
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        (output.status.code(), report)
+    };
+
+    // Untouched, and with an event added since: consistent.
+    policy_event(&mut conn, 1, "added after the checkpoint");
+    let (code, report) = verify(AUDIT_KEY);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["checkpoint"]["consistent"], true);
+    assert_eq!(report["checkpoint"]["heads_unchanged"], 2);
+
+    // A checkpoint signed with another key proves nothing.
+    let (code, report) = verify("another-key-of-at-least-thirty-two-bytes");
+    assert_eq!(code, Some(1));
+    assert_eq!(report["checkpoint"]["signature_valid"], false);
+
+    // The owner, history triggers off, rewrites chain 1 from position 2 and re-chains it through the
+    // trigger, and cuts chain 2's last event: every chain still verifies on its own.
+    diesel::sql_query("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete")
+        .execute(&mut conn)
+        .unwrap();
+    let chain = |n: u32| format!("policy:00000000-0000-4000-8000-{n:012}");
+    diesel::sql_query(format!(
+        "DELETE FROM audit_events WHERE chain_key = '{}' AND chain_position >= 2",
+        chain(1)
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    for comment in ["rewritten 1", "rewritten 2", "rewritten 3"] {
+        policy_event(&mut conn, 1, comment);
+    }
+    diesel::sql_query(format!(
+        "DELETE FROM audit_events WHERE chain_key = '{}' AND chain_position = 2",
+        chain(2)
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let plain = audit(&["verify"], AUDIT_KEY);
+    assert!(plain.status.success(), "the chains alone cannot see it");
+
+    let (code, report) = verify(AUDIT_KEY);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["intact"], true);
+    let findings: Vec<(String, i64, String)> = report["checkpoint"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let reason = f["reason"].as_str().unwrap();
+            (
+                f["chain_key"].as_str().unwrap().to_owned(),
+                f["position"].as_i64().unwrap(),
+                reason.split(':').next().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        vec![
+            (chain(1), 3, "rewritten".to_owned()),
+            (chain(2), 2, "truncated".to_owned())
+        ]
+    );
+
+    // A checkpoint edited to match the new trail no longer carries a valid signature.
+    let mut edited: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    edited["heads"][1]["position"] = serde_json::json!(1);
+    std::fs::write(&file, edited.to_string()).unwrap();
+    let (code, report) = verify(AUDIT_KEY);
+    assert_eq!(code, Some(1));
+    assert_eq!(report["checkpoint"]["signature_valid"], false);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_file_that_is_not_a_checkpoint_is_refused_with_a_clear_message() {
+    let db = TestDatabase::migrated();
+    let file = std::env::temp_dir().join(format!("not-a-checkpoint-{}.json", uuid::Uuid::new_v4()));
+    std::fs::write(&file, "{\"hello\": 1}").unwrap();
+    let output = sls_case()
+        .args(["audit", "verify", "--checkpoint", file.to_str().unwrap()])
+        .env("DATABASE_URL", &db.url)
+        .env("SLS_AUDIT_KEY", AUDIT_KEY)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not an audit checkpoint"));
+    std::fs::remove_file(&file).unwrap();
 }
