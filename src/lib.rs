@@ -19,6 +19,7 @@ pub mod startup;
 pub mod telemetry;
 pub mod workflow;
 
+use std::io::Write;
 use std::net::TcpListener;
 
 use anyhow::Context;
@@ -29,19 +30,31 @@ use crate::config::Settings;
 use crate::startup::AppState;
 
 /// `sls-case serve`: find or start the database, migrate it (as its owner), and serve until stopped (as
-/// the service's own login, which is checked to have no more rights than it needs).
+/// the service's own login, which is checked to have no more rights than it needs). Given only the
+/// service's own URL (`SLS_APP_DATABASE_URL`, no `DATABASE_URL`), it serves without migrating: in
+/// production the owner's credentials stay with `sls-case migrate`, away from the serving process.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let database = {
-        let settings = settings.clone();
-        tokio::task::spawn_blocking(move || embedded_pg::resolve(&settings)).await??
+    let database = owner_database(&settings).await?;
+    let described = match &database {
+        Some(database) => {
+            let applied = {
+                let (settings, url) = (settings.clone(), embedded_pg::url(database).to_owned());
+                tokio::task::spawn_blocking(move || migrate_as_owner(&settings, &url)).await??
+            };
+            tracing::info!(database = %embedded_pg::describe(database), migrations_applied = applied.len(), "database ready");
+            embedded_pg::describe(database)
+        }
+        None => {
+            tracing::info!("no DATABASE_URL: serving over SLS_APP_DATABASE_URL without migrating");
+            settings
+                .app_database_url
+                .as_ref()
+                .map(config::redact_url)
+                .unwrap_or_default()
+        }
     };
-    let applied = {
-        let (settings, url) = (settings.clone(), embedded_pg::url(&database).to_owned());
-        tokio::task::spawn_blocking(move || migrate_as_owner(&settings, &url)).await??
-    };
-    tracing::info!(database = %embedded_pg::describe(&database), migrations_applied = applied.len(), "database ready");
 
-    let pool = service_pool(&settings, embedded_pg::url(&database)).await?;
+    let pool = service_pool(&settings, database.as_ref().map(embedded_pg::url)).await?;
     let jwt = JwtKeys::new(&settings.jwt_secret()?, &settings.jwt);
     let documents = personal_data::TravelDocumentKey::new(settings.pii_key()?);
     let audit_key = settings.audit_key()?;
@@ -60,11 +73,13 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(settings.bind).with_context(|| format!("binding {}", settings.bind))?;
     let address = listener.local_addr()?;
 
-    println!("sls-case is listening on http://{address}");
-    println!("  API docs:   http://{address}/docs/");
-    println!("  database:   {}", embedded_pg::describe(&database));
-    println!("  get a token: sls-case token --role caseworker   (or: cargo run -- token --role caseworker)");
-    println!("  employer:    sls-case token --role employer --employer-id <EMPLOYER_UUID>");
+    // Written with `writeln!`, not `println!`: a closed standard output must not stop the service.
+    let _ = writeln!(
+        std::io::stdout(),
+        "sls-case is listening on http://{address}\n  API docs:   http://{address}/docs/\n  database:   {described}\n  \
+         get a token: sls-case token --role caseworker   (or: cargo run -- token --role caseworker)\n  \
+         employer:    sls-case token --role employer --employer-id <EMPLOYER_UUID>"
+    );
 
     let result = startup::run(listener, state, settings.workers)?.await;
     if let Some(timer) = checkpoint_timer {
@@ -77,7 +92,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             Err(err) => tracing::warn!(error = %format!("{err:#}"), "audit checkpoint not written at shutdown"),
         }
     }
-    if let Some(cluster) = &database.private_cluster {
+    if let Some(cluster) = database.as_ref().and_then(|d| d.private_cluster.as_ref()) {
         tracing::info!("stopping the private PostgreSQL cluster");
         if let Err(err) = cluster.stop() {
             tracing::warn!(error = %err, "could not stop the private PostgreSQL cluster");
@@ -96,12 +111,26 @@ fn migrate_as_owner(settings: &Settings, owner_url: &str) -> anyhow::Result<Vec<
     Ok(applied)
 }
 
+/// The owner's database, found or started; none when only the service's own URL is configured.
+async fn owner_database(settings: &Settings) -> anyhow::Result<Option<embedded_pg::ResolvedDatabase>> {
+    if settings.database_url.is_none() && settings.app_database_url.is_some() {
+        return Ok(None);
+    }
+    let settings = settings.clone();
+    Ok(Some(
+        tokio::task::spawn_blocking(move || embedded_pg::resolve(&settings)).await??,
+    ))
+}
+
 /// The pool requests are served with: the service's own login (`SLS_APP_DATABASE_URL`, or the owner's
 /// URL as `sls_app`), refused if that login could change history or become someone who can.
-pub async fn service_pool(settings: &Settings, owner_url: &str) -> anyhow::Result<db::DbPool> {
-    let url = match &settings.app_database_url {
-        Some(url) => url.expose_secret().to_owned(),
-        None => db::service_url(owner_url, settings.app_db_password.as_ref().map(|p| p.expose_secret()))?,
+pub async fn service_pool(settings: &Settings, owner_url: Option<&str>) -> anyhow::Result<db::DbPool> {
+    let url = match (&settings.app_database_url, owner_url) {
+        (Some(url), _) => url.expose_secret().to_owned(),
+        (None, Some(owner_url)) => {
+            db::service_url(owner_url, settings.app_db_password.as_ref().map(|p| p.expose_secret()))?
+        }
+        (None, None) => anyhow::bail!("no database: set DATABASE_URL or SLS_APP_DATABASE_URL"),
     };
     let pool = db::build_pool(&url, &settings.pool)?;
     let mut conn = pool
@@ -191,16 +220,13 @@ async fn with_service_pool<T>(
     settings: &Settings,
     work: impl AsyncFnOnce(&db::DbPool) -> Result<T, workflow::WorkflowError>,
 ) -> anyhow::Result<T> {
-    let database = {
-        let settings = settings.clone();
-        tokio::task::spawn_blocking(move || embedded_pg::resolve(&settings)).await??
-    };
-    let pool = service_pool(settings, embedded_pg::url(&database)).await?;
+    let database = owner_database(settings).await?;
+    let pool = service_pool(settings, database.as_ref().map(embedded_pg::url)).await?;
     let result = work(&pool)
         .await
         .map_err(|e| anyhow::anyhow!("reading the audit trail: {e}"));
     drop(pool);
-    if let Some(cluster) = &database.private_cluster {
+    if let Some(cluster) = database.as_ref().and_then(|d| d.private_cluster.as_ref()) {
         cluster.stop()?;
     }
     result

@@ -261,3 +261,120 @@ fn a_file_that_is_not_a_checkpoint_is_refused_with_a_clear_message() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("is not an audit checkpoint"));
     std::fs::remove_file(&file).unwrap();
 }
+
+/// `sls-case serve` running on a free port, stopped (SIGTERM) when dropped.
+struct Served {
+    child: std::process::Child,
+    address: String,
+    data_dir: std::path::PathBuf,
+}
+
+impl Served {
+    fn start(env: &[(&str, &str)]) -> Served {
+        use std::io::BufRead;
+        let data_dir = std::env::temp_dir().join(format!("sls-serve-{}", uuid::Uuid::new_v4()));
+        let mut command = sls_case();
+        command
+            .arg("serve")
+            .env("SLS_BIND", "127.0.0.1:0")
+            .env("SLS_DATA_DIR", &data_dir)
+            .env("SLS_WORKERS", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let address = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| line.strip_prefix("sls-case is listening on http://").map(str::to_owned))
+            .expect("serve prints its address");
+        // Keep reading, or the service's next line would meet a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Served {
+            child,
+            address,
+            data_dir,
+        }
+    }
+
+    /// The status of `GET path`.
+    fn status(&self, path: &str) -> u16 {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&self.address).unwrap();
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response.split(' ').nth(1).unwrap().parse().unwrap()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+#[derive(diesel::QueryableByName, Debug, PartialEq)]
+struct Backend {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    usename: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    usesuper: bool,
+}
+
+/// Who the service's connections to `db` log in as.
+fn service_backends(db: &TestDatabase) -> Vec<Backend> {
+    diesel::sql_query(
+        "SELECT u.usename::text AS usename, u.usesuper FROM pg_stat_activity a JOIN pg_user u ON u.usesysid = a.usesysid \
+          WHERE a.datname = $1 AND a.application_name = 'sls-case'",
+    )
+    .bind::<diesel::sql_types::Text, _>(&db.name)
+    .load(&mut db.connect())
+    .unwrap()
+}
+
+#[test]
+fn serve_given_a_superuser_url_migrates_with_it_and_serves_as_sls_app_only() {
+    let db = TestDatabase::empty();
+    let served = Served::start(&[("DATABASE_URL", &db.url), ("SLS_JWT_SECRET", TEST_SECRET)]);
+    assert_eq!(served.status("/readyz"), 200, "migrated and ready");
+    let backends = service_backends(&db);
+    assert!(!backends.is_empty());
+    assert!(
+        backends.iter().all(|b| *b
+            == Backend {
+                usename: "sls_app".into(),
+                usesuper: false
+            }),
+        "{backends:?}"
+    );
+}
+
+#[test]
+fn serve_given_only_the_service_url_serves_without_the_owner() {
+    let db = TestDatabase::migrated();
+    let served = Served::start(&[("SLS_APP_DATABASE_URL", &db.service_url())]);
+    assert_eq!(served.status("/readyz"), 200);
+    assert_eq!(served.status("/healthz"), 200);
+    assert!(
+        service_backends(&db)
+            .iter()
+            .all(|b| b.usename == "sls_app" && !b.usesuper)
+    );
+    // Given the owner's (superuser) URL as its own, it refuses to start.
+    let refused = sls_case()
+        .arg("serve")
+        .env("SLS_APP_DATABASE_URL", &db.url)
+        .env("SLS_BIND", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("refusing to serve"));
+}

@@ -98,12 +98,12 @@ async fn the_service_refuses_to_serve_as_a_superuser() {
         _ => None,
     })
     .unwrap();
-    let refused = sls_case::service_pool(&settings, &app.db.url)
+    let refused = sls_case::service_pool(&settings, Some(&app.db.url))
         .await
         .err()
         .expect("refused");
     assert!(refused.to_string().contains("is a superuser"), "{refused}");
     // Derived from the owner's URL, the service's login is accepted.
     let settings = sls_case::config::Settings::from_lookup(|_| None).unwrap();
-    assert!(sls_case::service_pool(&settings, &app.db.url).await.is_ok());
+    assert!(sls_case::service_pool(&settings, Some(&app.db.url)).await.is_ok());
 }
