@@ -1,5 +1,5 @@
-//! Every endpoint, every role: no token is 401, a role not allowed is 403 with nothing written, and
-//! every allowed role gets past the check.
+//! Every endpoint, every role: no token is 401, a role not allowed is 403 with nothing written, every
+//! allowed role gets past the check, and another employer finds nothing of this employer's anywhere.
 
 use actix_web::http::Method;
 use serde_json::{Value, json};
@@ -7,11 +7,13 @@ use sls_case::domain::{EmployerId, Role};
 
 use crate::helpers::{TestApp, draft_body, employer_body, jwt_keys};
 
+/// One employer's data: a draft with its vacancy, and a worker named on an approved case.
 struct Fixture {
     employer: EmployerId,
     employer_token: String,
     application: String,
     vacancy: String,
+    worker: String,
 }
 
 struct Endpoint {
@@ -35,9 +37,6 @@ fn unique_employer() -> Value {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(90_000_000);
     employer_body(&NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string())
 }
-
-/// A worker id that names no worker: the role check comes before the look-up.
-const NO_WORKER: &str = "00000000-0000-4000-8000-00000000f00d";
 
 const CASE_READERS: &[Role] = &[Role::Caseworker, Role::Approver, Role::Auditor, Role::Employer];
 const EVERYONE: &[Role] = &Role::TOKEN_ROLES;
@@ -288,34 +287,34 @@ fn endpoints() -> Vec<Endpoint> {
             None,
             &[Role::Caseworker, Role::Approver, Role::Auditor],
         ),
-        ep(M::GET, |_| format!("/v1/workers/{NO_WORKER}"), None, CASE_READERS),
+        ep(M::GET, |f| format!("/v1/workers/{}", f.worker), None, CASE_READERS),
         ep(
             M::PUT,
-            |_| format!("/v1/workers/{NO_WORKER}/contract"),
+            |f| format!("/v1/workers/{}/contract", f.worker),
             Some(|| crate::workers::contract_body(15000, "2026-05-01", "2028-04-30")),
             EMPLOYER,
         ),
         ep(
             M::POST,
-            |_| format!("/v1/workers/{NO_WORKER}/visa"),
+            |f| format!("/v1/workers/{}/visa", f.worker),
             Some(|| json!({"event": "APPLIED", "on": "2026-03-01"})),
             &[Role::Employer, Role::Caseworker],
         ),
         ep(
             M::POST,
-            |_| format!("/v1/workers/{NO_WORKER}/levy"),
+            |f| format!("/v1/workers/{}/levy", f.worker),
             Some(|| json!({"amount_hkd": 9600, "paid_on": "2026-03-01", "receipt_ref": "R-1"})),
             &[Role::Employer, Role::Caseworker],
         ),
         ep(
             M::POST,
-            |_| format!("/v1/workers/{NO_WORKER}/arrival"),
+            |f| format!("/v1/workers/{}/arrival", f.worker),
             Some(|| json!({"arrived_on": "2026-03-01", "port": "HKIA"})),
             &[Role::Employer, Role::Caseworker],
         ),
         ep(
             M::POST,
-            |_| format!("/v1/workers/{NO_WORKER}/briefing"),
+            |f| format!("/v1/workers/{}/briefing", f.worker),
             Some(
                 || json!({"session_ref": "S-1", "session_on": "2026-03-01", "attended": true, "paid_leave_confirmed": true}),
             ),
@@ -323,7 +322,7 @@ fn endpoints() -> Vec<Endpoint> {
         ),
         ep(
             M::POST,
-            |_| format!("/v1/workers/{NO_WORKER}/wage-payments"),
+            |f| format!("/v1/workers/{}/wage-payments", f.worker),
             Some(
                 || json!({"month": "2026-02", "gross_hkd": 15000, "net_hkd": 15000, "autopay_ref": "A-1", "paid_on": "2026-03-01"}),
             ),
@@ -331,7 +330,7 @@ fn endpoints() -> Vec<Endpoint> {
         ),
         ep(
             M::POST,
-            |_| format!("/v1/workers/{NO_WORKER}/separation"),
+            |f| format!("/v1/workers/{}/separation", f.worker),
             Some(|| json!({"type": "RESIGNATION", "on": "2026-03-01", "departure_confirmed": true})),
             &[Role::Employer, Role::Caseworker],
         ),
@@ -348,14 +347,32 @@ fn endpoints() -> Vec<Endpoint> {
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
-    let (employer, employer_token) = app.employer_with_token("12345678").await;
-    let draft = app.create_draft(&employer_token).await;
+    let (case, approved_vacancy) = crate::workers::approved(app, "12345678", 1).await;
+    let named = crate::workers::name(&case, &approved_vacancy, crate::workers::DOCUMENT).await;
+    let worker = crate::workers::ok(&named, 201)["id"].as_str().unwrap().to_owned();
+    let draft = app.create_draft(&case.employer_token).await;
     Fixture {
-        employer,
-        employer_token,
+        employer: case.employer,
+        employer_token: case.employer_token.clone(),
         application: draft["id"].as_str().unwrap().to_owned(),
         vacancy: draft["vacancies"][0]["id"].as_str().unwrap().to_owned(),
+        worker,
     }
+}
+
+/// Sends `endpoint`'s request as `token` (with `If-Match: *` on a PATCH).
+async fn send(app: &TestApp, endpoint: &Endpoint, path: &str, token: &str) -> crate::helpers::TestResponse {
+    let mut request = actix_web::test::TestRequest::default()
+        .method(endpoint.method.clone())
+        .uri(path)
+        .insert_header(("authorization", format!("Bearer {token}")));
+    if endpoint.method == Method::PATCH {
+        request = request.insert_header(("if-match", "*"));
+    }
+    if let Some(body) = endpoint.body {
+        request = request.set_json(body());
+    }
+    app.send(request).await
 }
 
 fn token_for(app: &TestApp, f: &Fixture, role: Role) -> String {
@@ -444,17 +461,7 @@ async fn every_allowed_role_gets_past_the_role_check_on_every_endpoint() {
     for endpoint in endpoints() {
         let path = (endpoint.path)(&f);
         for &role in endpoint.allowed {
-            let mut request = actix_web::test::TestRequest::default()
-                .method(endpoint.method.clone())
-                .uri(&path)
-                .insert_header(("authorization", format!("Bearer {}", token_for(&app, &f, role))));
-            if endpoint.method == Method::PATCH {
-                request = request.insert_header(("if-match", "*"));
-            }
-            if let Some(body) = endpoint.body {
-                request = request.set_json(body());
-            }
-            let response = app.send(request).await;
+            let response = send(&app, &endpoint, &path, &token_for(&app, &f, role)).await;
             // Past the role check: the answer may still be a state or rule refusal, never 401/403/5xx.
             assert!(
                 ![401, 403].contains(&response.status.as_u16()) && !response.status.is_server_error(),
@@ -465,4 +472,38 @@ async fn every_allowed_role_gets_past_the_role_check_on_every_endpoint() {
             );
         }
     }
+}
+
+#[actix_web::test]
+async fn another_employer_reaches_nothing_of_this_employer_s_through_any_endpoint() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let (_, other) = app.employer_with_token("87654321").await;
+    let theirs = [
+        f.employer.to_string(),
+        f.application.clone(),
+        f.vacancy.clone(),
+        f.worker.clone(),
+    ];
+    let mut refused = 0;
+    for endpoint in endpoints().iter().filter(|e| e.allowed.contains(&Role::Employer)) {
+        let path = (endpoint.path)(&f);
+        let before = snapshot(&app);
+        let response = send(&app, endpoint, &path, &other).await;
+        let body = String::from_utf8_lossy(&response.bytes);
+        for id in &theirs {
+            assert!(
+                !body.contains(id.as_str()),
+                "{} {path} showed {id}: {body}",
+                endpoint.method
+            );
+        }
+        if theirs.iter().any(|id| path.contains(id.as_str())) {
+            // Not theirs: as if it did not exist, and nothing written.
+            assert_eq!(response.status, 404, "{} {path}: {body}", endpoint.method);
+            assert_eq!(snapshot(&app), before, "{} {path} wrote", endpoint.method);
+            refused += 1;
+        }
+    }
+    assert!(refused >= 27, "{refused} endpoints name this employer's data");
 }
