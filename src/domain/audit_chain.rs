@@ -158,11 +158,13 @@ pub struct VerificationReport {
     pub heads_digest: String,
 }
 
+/// Chains as the database builds them, for tests.
 #[cfg(test)]
-mod tests {
+pub mod testing {
     use super::*;
 
-    fn chain(n: i64) -> Vec<ChainedEvent> {
+    /// A chain `key` of `n` events whose comments are `comment(position)`, hashed and linked.
+    pub fn chain(key: &str, n: i64, comment: impl Fn(i64) -> String) -> Vec<ChainedEvent> {
         let mut events: Vec<ChainedEvent> = Vec::new();
         for i in 1..=n {
             let mut e = ChainedEvent {
@@ -182,9 +184,9 @@ mod tests {
                 to_status: Some("SUBMITTED".into()),
                 before: None,
                 after: Some(r#"{"a": 1}"#.into()),
-                comment: Some("line one\nline two".into()),
+                comment: Some(comment(i)),
                 decision_record_id: None,
-                chain_key: "application:x".into(),
+                chain_key: key.into(),
                 chain_position: i,
                 prev_hash: events.last().map(|p| p.hash.clone()),
                 hash: String::new(),
@@ -193,6 +195,15 @@ mod tests {
             events.push(e);
         }
         events
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: i64) -> Vec<ChainedEvent> {
+        testing::chain("application:x", n, |_| "line one\nline two".into())
     }
 
     fn verify(events: &[ChainedEvent]) -> VerificationReport {

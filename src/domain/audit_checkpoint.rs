@@ -207,48 +207,9 @@ impl CheckpointCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::audit_chain::event_hash;
+    use crate::domain::audit_chain::testing::chain;
 
     const KEY: &[u8] = b"an audit checkpoint key of 32+ bytes";
-
-    fn event(chain: &str, position: i64, prev: Option<&ChainedEvent>, comment: &str) -> ChainedEvent {
-        let mut e = ChainedEvent {
-            seq: position,
-            id: uuid::Uuid::from_u128(position as u128),
-            occurred_at: DateTime::from_timestamp_micros(1_770_000_000_000_000 + position).unwrap(),
-            request_id: None,
-            actor_sub: "cw".into(),
-            actor_role: "caseworker".into(),
-            actor_employer_id: None,
-            on_behalf_of: None,
-            entity_type: "application".into(),
-            entity_id: uuid::Uuid::nil(),
-            application_id: None,
-            action: "application.submit".into(),
-            from_status: None,
-            to_status: None,
-            before: None,
-            after: None,
-            comment: Some(comment.into()),
-            decision_record_id: None,
-            chain_key: chain.into(),
-            chain_position: position,
-            prev_hash: prev.map(|p| p.hash.clone()),
-            hash: String::new(),
-        };
-        e.hash = event_hash(&e);
-        e
-    }
-
-    /// A chain of `n` events whose comments are `comment(position)`, hashes recomputed as the database would.
-    fn chain(key: &str, n: i64, comment: impl Fn(i64) -> String) -> Vec<ChainedEvent> {
-        let mut events: Vec<ChainedEvent> = Vec::new();
-        for position in 1..=n {
-            let e = event(key, position, events.last(), &comment(position));
-            events.push(e);
-        }
-        events
-    }
 
     fn heads(chains: &[&[ChainedEvent]]) -> Vec<ChainHead> {
         chains
