@@ -18,7 +18,7 @@ pub const LATEST: &str = "latest.json";
 
 /// Writes `checkpoint` to `path`, replacing it whole.
 pub fn write(path: &Path, checkpoint: &Checkpoint) -> anyhow::Result<()> {
-    let json = serde_json::to_vec_pretty(checkpoint)?;
+    let json = serde_json::to_vec(checkpoint)?;
     let partial = path.with_extension("json.partial");
     std::fs::write(&partial, json).with_context(|| format!("writing {}", partial.display()))?;
     std::fs::rename(&partial, path).with_context(|| format!("writing {}", path.display()))

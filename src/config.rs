@@ -185,7 +185,7 @@ impl Settings {
                     .filter(|s| !s.is_empty())
                     .map(PathBuf::from),
                 interval: Duration::from_secs(parse(&lookup, "SLS_AUDIT_CHECKPOINT_INTERVAL_SECS", 3600)?),
-                keep: parse(&lookup, "SLS_AUDIT_CHECKPOINT_KEEP", 48)?,
+                keep: parse(&lookup, "SLS_AUDIT_CHECKPOINT_KEEP", 24)?,
             },
             pool: PoolSettings {
                 max_size: parse(&lookup, "SLS_DB_POOL_SIZE", 8)?,
