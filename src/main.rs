@@ -26,6 +26,8 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Print the OpenAPI document the service serves at /openapi.json (no database needed).
+    Openapi,
     /// Print a bearer token signed with the configured secret, for local use.
     Token {
         /// employer, caseworker, approver, auditor or admin.
@@ -121,6 +123,13 @@ fn main() -> ExitCode {
                     }
                 })
         }
+        Command::Openapi => match sls_case::startup::openapi_document().to_pretty_json() {
+            Ok(json) => {
+                println!("{json}");
+                Ok(())
+            }
+            Err(err) => Err(err.into()),
+        },
         Command::Migrate => {
             sls_case::telemetry::init(settings.log_format, "info");
             sls_case::migrate(&settings).map(|applied| {

@@ -168,3 +168,93 @@ pub enum WriteErrors {
     )]
     Unavailable(Problem),
 }
+
+/// The last touches on the assembled document, where the derive cannot reach: a description on every
+/// response (one per status, said once here rather than on 160 attributes), the lifecycle actions a
+/// person may take as the enum of `{action}`, read from the domain, and each request body's example
+/// (its schema's) where clients and Swagger UI look for it.
+pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{RefOr, Schema};
+
+    let actions: Vec<&str> = crate::domain::ApplicationAction::ALL
+        .into_iter()
+        .filter(|a| a.is_requestable())
+        .map(|a| a.as_str())
+        .collect();
+    let schema_examples: std::collections::HashMap<String, serde_json::Value> = api
+        .components
+        .iter()
+        .flat_map(|components| &components.schemas)
+        .filter_map(|(name, schema)| match schema {
+            RefOr::T(Schema::Object(object)) => object
+                .examples
+                .first()
+                .map(|example| (format!("#/components/schemas/{name}"), example.clone())),
+            _ => None,
+        })
+        .collect();
+    for item in api.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for (status, response) in &mut operation.responses.responses {
+                if let RefOr::T(response) = response
+                    && response.description.is_empty()
+                {
+                    response.description = response_description(status).to_owned();
+                }
+            }
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if let RefOr::T(parameter) = parameter
+                    && parameter.name == "action"
+                    && parameter.parameter_in == ParameterIn::Path
+                {
+                    parameter.schema = Some(RefOr::T(Schema::Object(enumeration(
+                        &actions,
+                        "A lifecycle action a person takes (docs/lifecycle.md)",
+                    ))));
+                }
+            }
+            if let Some(RefOr::T(body)) = &mut operation.request_body {
+                for content in body.content.values_mut() {
+                    if let RefOr::T(content) = content
+                        && content.example.is_none()
+                        && let Some(RefOr::Ref(reference)) = &content.schema
+                    {
+                        content.example = schema_examples.get(&reference.ref_location).cloned();
+                    }
+                }
+            }
+        }
+    }
+    api
+}
+
+/// What a status means on every operation that does not say more.
+fn response_description(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "Created",
+        "204" => "No content",
+        "400" => "Invalid field(s), each named in `errors`",
+        "401" => "No valid bearer token",
+        "403" => "Your role may not do this",
+        "404" => "No such resource, or not yours to see",
+        "405" => "This path does not answer this method (see `Allow`)",
+        "406" => "None of the media types in `Accept` can be produced",
+        "409" => "Conflicts with the resource's current state",
+        "412" => "`If-Match` does not name the current version",
+        "413" => "The body is larger than the service accepts",
+        "415" => "The body is not in a media type this operation accepts",
+        "422" => "A scheme rule is not met, or the Idempotency-Key was reused",
+        "428" => "`If-Match` is required",
+        "503" => "The database is unavailable; retry after `Retry-After` seconds",
+        _ => "See docs/errors.md",
+    }
+}

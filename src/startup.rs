@@ -11,7 +11,7 @@ use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use futures_util::FutureExt;
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa::OpenApi;
-use utoipa_actix_web::{AppExt, scope};
+use utoipa_actix_web::{AppExt, UtoipaApp, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::JwtKeys;
@@ -84,10 +84,53 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    let (app, api) = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .service(ops::get_health)
+    let (app, api) = with_routes(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
+    let api = crate::openapi::finish(api);
+
+    let routes = web::Data::new(http::routes::KnownRoutes::from_openapi(
+        &api,
+        &["/openapi.json", "/docs"],
+    ));
+    app.app_data(state.pool.clone())
+        .app_data(state.jwt.clone())
+        .app_data(state.limits.clone())
+        .app_data(state.expected_schema.clone())
+        .app_data(state.clock.clone())
+        .app_data(state.documents.clone())
+        .app_data(web::Data::new(state.metrics.registry.clone()))
+        .app_data(routes)
+        .configure(http::extractor_configs)
+        .route("/docs", web::get().to(redirect_to_docs))
+        // No validator badge: it would fetch from an outside host and send it the document's URL.
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .url("/openapi.json", api)
+                .config(utoipa_swagger_ui::Config::new(["/openapi.json"]).validator_url("none")),
+        )
+        .default_service(web::to(http::routes::unmatched))
+        .wrap(ErrorHandlers::new().default_handler(http::problem_for_foreign_error))
+        .wrap(state.metrics.clone())
+        // Echo the request id so a client can quote it; the audit trail records the same id.
+        .wrap_fn(|req, srv| {
+            let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+            actix_web::dev::Service::call(srv, req).map(move |res| {
+                res.map(|mut res| {
+                    if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                        res.headers_mut().insert(REQUEST_ID_HEADER.clone(), value);
+                    }
+                    res
+                })
+            })
+        })
+        .wrap(TracingLogger::<RequestSpan>::new())
+}
+
+/// Every operation, registered with its OpenAPI description.
+fn with_routes<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.service(ops::get_health)
         .service(ops::get_readiness)
         .service(ops::get_metrics)
         .service(
@@ -141,39 +184,16 @@ pub fn build_app(
                 .service(stats::get_stats)
                 .service(applications::get_application_history),
         )
-        .split_for_parts();
+}
 
-    let routes = web::Data::new(http::routes::KnownRoutes::from_openapi(
-        &api,
-        &["/openapi.json", "/docs"],
-    ));
-    app.app_data(state.pool.clone())
-        .app_data(state.jwt.clone())
-        .app_data(state.limits.clone())
-        .app_data(state.expected_schema.clone())
-        .app_data(state.clock.clone())
-        .app_data(state.documents.clone())
-        .app_data(web::Data::new(state.metrics.registry.clone()))
-        .app_data(routes)
-        .configure(http::extractor_configs)
-        .route("/docs", web::get().to(redirect_to_docs))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
-        .default_service(web::to(http::routes::unmatched))
-        .wrap(ErrorHandlers::new().default_handler(http::problem_for_foreign_error))
-        .wrap(state.metrics.clone())
-        // Echo the request id so a client can quote it; the audit trail records the same id.
-        .wrap_fn(|req, srv| {
-            let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
-            actix_web::dev::Service::call(srv, req).map(move |res| {
-                res.map(|mut res| {
-                    if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-                        res.headers_mut().insert(REQUEST_ID_HEADER.clone(), value);
-                    }
-                    res
-                })
-            })
-        })
-        .wrap(TracingLogger::<RequestSpan>::new())
+/// The OpenAPI document the service serves at `/openapi.json`, built without a database (for
+/// `sls-case openapi` and client generation).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    crate::openapi::finish(
+        with_routes(App::new().into_utoipa_app().openapi(ApiDoc::openapi()))
+            .split_for_parts()
+            .1,
+    )
 }
 
 async fn redirect_to_docs() -> HttpResponse {

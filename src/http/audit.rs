@@ -77,6 +77,7 @@ impl From<AuditEvent> for AuditEventResponse {
 }
 
 #[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Only this case's events.
@@ -128,6 +129,11 @@ pub struct AuditEventListResponse {
 }
 
 /// Every audit event, oldest first, filtered by case, actor, action and time range.
+///
+/// Keyset pagination on `seq` (`limit`, `next_cursor`). `from`/`to` are RFC 3339 instants. The same filters
+/// drive `/v1/audit/export`.
+///
+/// Who may call it: auditors.
 #[utoipa::path(tag = "audit", security(("bearer" = [])), params(AuditQuery), responses(
     (status = 200, body = AuditEventListResponse),
     (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
@@ -268,8 +274,12 @@ fn encode_batch(events: Vec<AuditEvent>, format: ExportFormat, header_row: bool)
     }
 }
 
-/// The same events as a stream: NDJSON (`application/x-ndjson`, the default) or CSV (`text/csv`) by the
-/// `Accept` header. Read and sent a batch at a time, so memory stays flat however large the range.
+/// The same events as a stream.
+///
+/// NDJSON (`application/x-ndjson`, the default) or CSV (`text/csv`) by the `Accept` header. Read and sent a
+/// batch at a time, so memory stays flat however large the range.
+///
+/// Who may call it: auditors.
 #[utoipa::path(tag = "audit", security(("bearer" = [])), params(AuditQuery), responses(
     (status = 200, description = "One event per line (NDJSON) or per row (CSV, with a header row)", content(
         (String = "application/x-ndjson"), (String = "text/csv"))),
@@ -343,6 +353,12 @@ pub struct VerificationResponse {
 const VERIFY_BOUND: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Recompute the whole hash chain and report the events checked and the first broken link.
+///
+/// Reads every event in chain order and recomputes each hash from the raw columns, in Rust, independent of
+/// the database's functions. Reports the events and chains checked, the first broken link and a digest of
+/// the chain heads. Bounded to 120 s; use `sls-case audit verify` for larger trails.
+///
+/// Who may call it: auditors.
 #[utoipa::path(tag = "audit", security(("bearer" = [])), responses(
     (status = 200, body = VerificationResponse),
     (status = 401, body = Problem, content_type = "application/problem+json"),

@@ -51,6 +51,13 @@ impl ComplianceResponse {
 }
 
 /// Outstanding and overdue obligations of one approved application, with the employer's ratio.
+///
+/// For each worker place of the approval: what the employer still owes (visa application, contract, levy,
+/// arrival, briefing, wages) with its due date, whether it is overdue, and the rule that sets it. Dates are
+/// Hong Kong dates.
+///
+/// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
+/// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")), responses(
     (status = 200, body = ComplianceResponse),
     (status = 422, description = "A policy value is missing for today", body = Problem, content_type = "application/problem+json"),
@@ -70,6 +77,12 @@ pub async fn get_application_compliance(
 }
 
 /// Outstanding and overdue obligations across all of an employer's approvals.
+///
+/// The same obligations as an application's compliance view, over every approval of the employer, with its
+/// ratio position.
+///
+/// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
+/// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id")), responses(
     (status = 200, body = ComplianceResponse),
     (status = 422, description = "A policy value is missing for today", body = Problem, content_type = "application/problem+json"),
@@ -89,6 +102,7 @@ pub async fn get_employer_compliance(
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ComplianceQuery {
     /// Employers per page (1 to 100, default 20). Only employers with worker places are paged through.
@@ -115,8 +129,12 @@ pub struct ComplianceListResponse {
     pub next_cursor: Option<String>,
 }
 
-/// Staff at a glance: for each employer with worker places (paged), what it owes today, optionally
-/// only what is overdue or of one kind.
+/// Staff at a glance.
+///
+/// for each employer with worker places (paged), what it owes today, optionally only what is overdue or of
+/// one kind.
+///
+/// Who may call it: caseworkers, approvers and auditors.
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(ComplianceQuery), responses(
     (status = 200, body = ComplianceListResponse),
     (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),

@@ -26,6 +26,7 @@ use crate::workflow::employer_records;
 use crate::workflow::ratio::{Position, Quota};
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"as_of": "2026-02-28", "full_time_locals": 24, "full_time_locals_per_post": {"WAITER": 10}, "imported_workers": 0, "evidence_ref": "MPF contribution statements Dec 2025 to Feb 2026"})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateHeadcountReturnRequest {
     /// The date the counts describe.
@@ -100,8 +101,11 @@ fn check_per_post(name: &str, per_post: &BTreeMap<String, u32>, total: u32, erro
     }
 }
 
-/// File a headcount return (the employer for itself, or a caseworker). Returns are never edited: a
-/// correction is a newer return.
+/// File a headcount return (the employer for itself, or a caseworker).
+///
+/// Returns are never edited: a correction is a newer return.
+///
+/// Who may call it: the employer (for its own records only; another employer's are 404) or a caseworker.
 #[utoipa::path(tag = "employers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = CreateHeadcountReturnRequest, responses(
     (status = 201, body = HeadcountReturnResponse),
@@ -177,6 +181,12 @@ pub struct HeadcountReturnListResponse {
 }
 
 /// The employer's headcount returns, newest first.
+///
+/// Each return: the date it describes, full-time local staff (overall and per post), imported workers, and
+/// the evidence it rests on. The newest binds the ratio.
+///
+/// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
+/// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "employers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id")), responses(
     (status = 200, body = HeadcountReturnListResponse),
     ReadOneErrors,
@@ -228,6 +238,12 @@ pub struct QuotaResponse {
 }
 
 /// The employer's ratio position today: staff, imported workers, places approved and still allowed.
+///
+/// From the latest headcount return and the policy ratio in force today: how many imported workers the
+/// employer may have, how many places are approved or filled, and how many more may be approved.
+///
+/// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
+/// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "employers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id")), responses(
     (status = 200, body = QuotaResponse),
     (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -281,6 +297,7 @@ impl From<Quota> for QuotaResponse {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"bar_from": "2026-04-01", "months": 12, "reason": "Convicted of wage offences under the Employment Ordinance (case ESS-2026-0142)"})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateSanctionRequest {
     /// First day of the bar.
@@ -320,6 +337,11 @@ impl From<Sanction> for SanctionResponse {
 }
 
 /// Impose a bar on new applications (approver; R-SAN-1/2).
+///
+/// The bar runs from `bar_from` for `months`; submissions inside it are refused (R-SAN-2). Sanctions are
+/// never edited; a new one is added.
+///
+/// Who may call it: approvers.
 #[utoipa::path(tag = "employers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = CreateSanctionRequest, responses(
     (status = 201, body = SanctionResponse),
@@ -363,6 +385,12 @@ pub struct SanctionListResponse {
 }
 
 /// The employer's sanctions.
+///
+/// Bars on new applications imposed on the employer, with their period and reason; a bar in force refuses
+/// submission (R-SAN-2).
+///
+/// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
+/// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "employers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id")), responses(
     (status = 200, body = SanctionListResponse),
     ReadOneErrors,

@@ -20,6 +20,7 @@ use crate::openapi::ReadOneErrors;
 use crate::workflow::{DbPool, employers};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"business_registration_number": "12345678", "name_en": "Golden Harbour Restaurant Ltd", "name_zh": "金港酒家有限公司", "business_address": "1 Harbour Road, Wan Chai, Hong Kong"})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateEmployerRequest {
     /// The 8 digits that head the Business Registration certificate number; unique.
@@ -84,6 +85,7 @@ pub struct EmployerListResponse {
 
 /// Page size and position, shared by every list.
 #[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// Items per page (1 to 500, default 50).
@@ -94,6 +96,11 @@ pub struct PageQuery {
 }
 
 /// Register an employer.
+///
+/// Creates the applicant company by its 8-digit Business Registration number (unique) with its names and
+/// address. Send an `Idempotency-Key` to make a retry safe.
+///
+/// Who may call it: caseworkers and administrators.
 #[utoipa::path(tag = "employers", security(("bearer" = [])), request_body = CreateEmployerRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     responses(
@@ -127,7 +134,12 @@ pub async fn create_employer(
     Ok(respond(reply))
 }
 
-/// List employers, newest first. An employer user sees only itself.
+/// List employers, newest first.
+///
+/// An employer user sees only itself.
+///
+/// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
+/// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "employers", security(("bearer" = [])), params(PageQuery), responses(
     (status = 200, body = EmployerListResponse),
     (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
@@ -150,7 +162,12 @@ pub async fn list_employers(
     }))
 }
 
-/// One employer. An employer user can read only its own record (another's is 404).
+/// One employer.
+///
+/// An employer user can read only its own record (another's is 404).
+///
+/// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
+/// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "employers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id")), responses(
     (status = 200, body = EmployerResponse, headers(("ETag" = String))),
     ReadOneErrors,

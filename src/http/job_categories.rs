@@ -39,6 +39,7 @@ pub struct JobCategoryListResponse {
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct JobCategoryQuery {
     /// The date for `exclusion_in_force` (default: today in Hong Kong).
@@ -47,6 +48,11 @@ pub struct JobCategoryQuery {
 }
 
 /// The 26 designated job categories, in their published order.
+///
+/// Each category with its code, names and whether its exclusion from importation is in force on `on`
+/// (default today in Hong Kong): the exclusion is effective-dated policy.
+///
+/// Who may call it: any signed-in user.
 #[utoipa::path(tag = "reference data", security(("bearer" = [])), params(JobCategoryQuery), responses(
     (status = 200, body = JobCategoryListResponse),
     (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),

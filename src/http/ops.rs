@@ -26,6 +26,11 @@ pub struct ReadyResponse {
 pub struct ExpectedSchema(pub String);
 
 /// The process is alive (it does not touch the database).
+///
+/// Answers 200 while the process runs, whatever the database's state: for a liveness probe. Use `/readyz` to
+/// know whether the service can serve.
+///
+/// No token needed.
 #[utoipa::path(tag = "operations", responses((status = 200, body = HealthResponse)))]
 #[get("/healthz")]
 pub async fn get_health() -> HttpResponse {
@@ -33,6 +38,12 @@ pub async fn get_health() -> HttpResponse {
 }
 
 /// The database is reachable and has every migration this binary knows.
+///
+/// 200 when the database answers within `SLS_DB_TIMEOUT_SECS` and its schema has every migration this binary
+/// knows; 503 otherwise (not migrated, or the database down or frozen). For a readiness probe and load
+/// balancers.
+///
+/// No token needed.
 #[utoipa::path(tag = "operations", responses(
     (status = 200, body = ReadyResponse),
     (status = 503, description = "Database unreachable or not migrated", body = Problem, content_type = "application/problem+json"),
@@ -52,6 +63,11 @@ pub async fn get_readiness(
 }
 
 /// Request counts and latencies per route and status, in Prometheus text format.
+///
+/// Prometheus text format: request counts and latencies per route pattern and status, the database pool
+/// (size, available, waiting), the process, and business counters. See docs/operations.md for every series.
+///
+/// No token needed.
 #[utoipa::path(tag = "operations", responses(
     (status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain; version=0.0.4"),
     (status = 500, description = "Metrics could not be encoded", body = Problem, content_type = "application/problem+json"),

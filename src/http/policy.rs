@@ -68,6 +68,7 @@ pub struct PolicyResponse {
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyQuery {
     /// The values in force on this date (default: today in Hong Kong).
@@ -80,6 +81,11 @@ pub struct PolicyQuery {
 }
 
 /// The policy values in force on a date, one per key and scope (or every version with `all=true`).
+///
+/// Every rule value (ratios, periods, deadlines, caps) with the date it takes effect from, its scope, its
+/// confidence and its source. `on` picks the date; `key` filters; `all=true` lists every version.
+///
+/// Who may call it: any signed-in user.
 #[utoipa::path(tag = "policy", security(("bearer" = [])), params(PolicyQuery), responses(
     (status = 200, body = PolicyResponse),
     (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
@@ -109,6 +115,7 @@ pub async fn get_policy(
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"key": "rfi_due_days", "value": 14, "effective_from": "2027-01-01", "confidence": "firm", "source_note": "LD circular 2026/11"})))]
 #[serde(deny_unknown_fields)]
 pub struct CreatePolicyValueRequest {
     /// An existing policy key (new keys come with the code that reads them).
@@ -133,8 +140,11 @@ pub struct CreatePolicyValueRequest {
     pub source_note: String,
 }
 
-/// Add a new effective-dated value for a policy key. History is never edited: the new row takes
-/// effect from its date, and the old one stays on record.
+/// Add a new effective-dated value for a policy key.
+///
+/// History is never edited: the new row takes effect from its date, and the old one stays on record.
+///
+/// Who may call it: administrators.
 #[utoipa::path(tag = "policy", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")), request_body = CreatePolicyValueRequest, responses(
     (status = 201, body = PolicyValueResponse),
     (status = 400, description = "Unknown key, wrong value type or invalid field", body = Problem, content_type = "application/problem+json"),

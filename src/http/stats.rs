@@ -14,6 +14,7 @@ use crate::error::{ApiError, Problem};
 use crate::workflow::{DbPool, audit};
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     /// First day of the period (Hong Kong date).
@@ -106,8 +107,12 @@ impl From<Statistics> for StatsResponse {
     }
 }
 
-/// Applications received, approved and in processing in a period, refusals by reason, and figures by
-/// post and designated category.
+/// Figures for a period, as reported to the Legislative Council.
+///
+/// Applications received, approved and in processing between `from` and `to` (Hong Kong dates, both
+/// included), refusals by reason, and figures by post and designated category.
+///
+/// Who may call it: caseworkers, approvers and auditors.
 #[utoipa::path(tag = "statistics", security(("bearer" = [])), params(StatsQuery), responses(
     (status = 200, body = StatsResponse),
     (status = 400, description = "Invalid or missing dates", body = Problem, content_type = "application/problem+json"),

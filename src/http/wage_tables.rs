@@ -45,6 +45,7 @@ pub struct WageRowDto {
 
 /// What a table is: its version and dates.
 #[derive(Debug, Clone, Deserialize, Validate, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WageTableMeta {
     #[schema(example = "2025-11")]
@@ -64,6 +65,7 @@ pub struct WageTableMeta {
 
 /// A JSON upload: the table's metadata (as [`WageTableMeta`]) and its rows.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"version_label": "2026-H1", "published_on": "2026-06-15", "effective_from": "2026-07-01", "statistical_month": "2025-11-01", "source_note": "C&SD, median monthly wages of the 2025 survey", "rows": [{"post_code": "ASSISTANT_COOK", "title_en": "Assistant Cook", "title_zh": "助廚", "industry_section": "Catering", "median_monthly_wage_hkd": 14250, "normal_hours_per_day": 10, "is_common_post": true}]})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateWageTableRequest {
     #[schema(example = "2025-11")]
@@ -236,8 +238,14 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<WageRowDto>, ApiError> {
     }
 }
 
-/// Publish a median wage table, as JSON (metadata and `rows`) or as `text/csv` (rows; metadata in the
-/// query string). A malformed row is reported with its line number and nothing is stored.
+/// Publish a median wage table.
+///
+/// As JSON (metadata and `rows`) or as `text/csv` (the rows; the metadata in the query string). A table
+/// binds from its effective date, which must be later than every table already published; tables are
+/// never edited. A malformed CSV row is reported by its line in the file, with every bad cell, and
+/// nothing is stored.
+///
+/// Who may call it: administrators.
 #[utoipa::path(tag = "wage tables", security(("bearer" = [])), params(WageTableMeta, ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body(content(
         (CreateWageTableRequest = "application/json"),
@@ -291,6 +299,11 @@ pub struct WageTableListResponse {
 }
 
 /// Every version of the median wage table, newest first.
+///
+/// Version label, publication and effective dates, the statistical month and the number of rows. A table
+/// binds from its effective date until the next one's.
+///
+/// Who may call it: any signed-in user.
 #[utoipa::path(tag = "wage tables", security(("bearer" = [])), responses(
     (status = 200, body = WageTableListResponse),
     (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -308,6 +321,11 @@ pub async fn list_wage_tables(user: AuthUser, pool: web::Data<DbPool>) -> Result
 }
 
 /// One version with its rows.
+///
+/// The table's metadata and every row: post code, titles, industry section, median monthly wage, normal
+/// daily hours and whether it is a common post. `Accept: text/csv` (or `format=csv`) gives the rows as CSV.
+///
+/// Who may call it: any signed-in user.
 #[utoipa::path(tag = "wage tables", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Wage table id")), responses(
     (status = 200, body = WageTableResponse),
     (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -327,6 +345,7 @@ pub async fn get_wage_table(
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LookupQuery {
     /// The post code, e.g. `ASSISTANT_COOK`.
@@ -348,6 +367,12 @@ pub struct WageLookupResponse {
 }
 
 /// The median in force for a post on a date, and which table version said so.
+///
+/// `post` is a post code of the table; `on` defaults to today in Hong Kong. Returns the median monthly wage,
+/// the normal daily hours and the table version and row it came from. `Accept: text/csv` on
+/// `/v1/wage-tables/{id}` gives a whole table.
+///
+/// Who may call it: any signed-in user.
 #[utoipa::path(tag = "wage tables", security(("bearer" = [])), params(LookupQuery), responses(
     (status = 200, body = WageLookupResponse),
     (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),

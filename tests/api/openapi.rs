@@ -172,3 +172,71 @@ async fn document_matches_its_snapshot() {
     let doc = document().await;
     insta::assert_json_snapshot!("openapi", doc);
 }
+
+#[actix_web::test]
+async fn every_operation_is_described_for_the_clients_generated_from_it() {
+    let doc = document().await;
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let path_parameters: Vec<&str> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .collect();
+        for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
+            let summary = operation["summary"].as_str().unwrap_or_default();
+            assert!(
+                !summary.is_empty() && !summary.contains('\n'),
+                "{method} {path}: summary {summary:?}"
+            );
+            let description = operation["description"].as_str().unwrap_or_default();
+            assert!(
+                !description.is_empty() && !description.starts_with(summary),
+                "{method} {path}: no description beyond the summary"
+            );
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                assert!(
+                    response["description"].as_str().is_some_and(|d| !d.is_empty()),
+                    "{method} {path} {status}: no description"
+                );
+            }
+            if let Some(body) = operation.get("requestBody") {
+                for (media_type, content) in body["content"].as_object().unwrap() {
+                    assert!(
+                        content.get("example").is_some(),
+                        "{method} {path} {media_type}: no example"
+                    );
+                }
+            }
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                // A parameter is in the path exactly when the path names it.
+                assert_eq!(
+                    parameter["in"] == "path",
+                    path_parameters.contains(&name),
+                    "{method} {path}: parameter {name} is in {}",
+                    parameter["in"]
+                );
+            }
+        }
+    }
+    assert_eq!(operations, ROUTES.len());
+    let actions = &doc["paths"]["/v1/applications/{id}/actions/{action}"]["post"]["parameters"];
+    let action = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "action")
+        .unwrap();
+    let names: Vec<&str> = action["schema"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"submit") && names.contains(&"approve"), "{names:?}");
+    assert!(
+        !names.contains(&"lapse") && !names.contains(&"approve-partially"),
+        "{names:?}"
+    );
+}

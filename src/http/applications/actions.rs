@@ -19,6 +19,7 @@ use crate::workflow::lifecycle::{self, ActionInput};
 
 /// What an action may carry. Which fields an action needs is listed per action below.
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"comment": "Submitted after review by our HR manager."})))]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     /// A note for the history. Required as the reason for `screen-out` and `terminate`.
@@ -76,21 +77,28 @@ impl ActionRequest {
 ///
 /// | action | role | needs | what else happens |
 /// |---|---|---|---|
-/// | submit | employer | | R-ELIG-4, R-ELIG-3, R-APP-3, R-SAN-2 must pass (422 otherwise, nothing written); medians in force are snapshotted |
+/// | submit | employer | | R-ELIG-4, R-ELIG-3, R-APP-3, R-SAN-2 must pass (422 otherwise, nothing written);
+/// medians in force are snapshotted |
 /// | request-info | caseworker | message, due_on? | an information request; the SLA clock pauses |
 /// | respond | employer | message | answers the open request |
 /// | start-screening | caseworker | | |
 /// | screen-in | caseworker | | each vacancy's recruitment period starts (28/42 days by policy) |
 /// | screen-out | caseworker | comment | |
-/// | complete-recruitment | caseworker | | the periods must have ended and every job seeker have an outcome (422) |
+/// | complete-recruitment | caseworker | | the periods must have ended and every job seeker have an outcome
+/// (422) |
 /// | start-assessment | caseworker | | |
 /// | recommend | caseworker | | every rule is evaluated and stored with the recommended outcome |
 /// | start-consultation / close-consultation | caseworker | | a recommendation must exist |
-/// | approve | approver (not the recommender) | | places per vacancy = min(unmet need, ratio); PARTIALLY_APPROVED when fewer than asked; 422 when the rules allow none; one worker place per place, with its AIP deadline |
+/// | approve | approver (not the recommender) | | places per vacancy = min(unmet need, ratio);
+/// PARTIALLY_APPROVED when fewer than asked; 422 when the rules allow none; one worker place per place, with
+/// its AIP deadline |
 /// | refuse | approver (not the recommender) | reason_codes | |
-/// | revoke | approver | comment | places not yet filled by a worker in Hong Kong are revoked; none may be refilled |
+/// | revoke | approver | comment | places not yet filled by a worker in Hong Kong are revoked; none may be
+/// refilled |
 /// | terminate | approver | comment | |
 /// | withdraw | employer | | |
+///
+/// No token needed.
 #[utoipa::path(tag = "applications", security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Application id"),
@@ -98,7 +106,8 @@ impl ActionRequest {
         ("If-Match" = Option<String>, Header, description = "When sent, must be the current ETag"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response"),
     ),
-    request_body(content = Option<ActionRequest>, description = "Optional for most actions; see the table"),
+    request_body(content = Option<ActionRequest>, description = "Optional for most actions; see the table",
+        example = json!({"comment": "Submitted after review by our HR manager."})),
     responses(
         (status = 200, body = ApplicationResponse, headers(("ETag" = String))),
         (status = 400, description = "Invalid or missing field for this action", body = Problem, content_type = "application/problem+json"),

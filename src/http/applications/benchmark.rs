@@ -17,6 +17,7 @@ use crate::workflow::applications::{self, WageBenchmark};
 
 /// The benchmark median for a post with no row in the wage table (R-WAGE-4).
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"median_monthly_wage_hkd": 15200, "source": "C&SD Annual Earnings and Hours Survey 2025, table 7"})))]
 #[serde(deny_unknown_fields)]
 pub struct WageBenchmarkRequest {
     #[schema(example = 16200)]
@@ -29,6 +30,11 @@ pub struct WageBenchmarkRequest {
 }
 
 /// Enter the benchmark median for a non-common post (caseworker, before the decision).
+///
+/// For a post the wage table does not cover, the caseworker enters the benchmark median to compare the
+/// offered wage with, and its source; the median-wage check then uses it.
+///
+/// Who may call it: caseworkers.
 #[utoipa::path(tag = "decisions", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Application id"), ("vacancy_id" = Uuid, Path, description = "Vacancy id")),
     request_body = WageBenchmarkRequest, responses(

@@ -70,6 +70,13 @@ pub struct ChecksResponse {
 }
 
 /// The latest result of every rule check on the case, with inputs and versions.
+///
+/// One entry per rule (eligibility, recruitment, wage, ratio, …): its result, the inputs it read, the policy
+/// rows and the wage-table version it used, and when it ran. Re-running a rule on its stored inputs gives
+/// the same result.
+///
+/// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
+/// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "decisions", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")), responses(
     (status = 200, body = ChecksResponse),
     ReadOneErrors,
@@ -89,8 +96,13 @@ pub async fn get_application_checks(
     }))
 }
 
-/// The decision record: outcome, places per vacancy, reason codes, every rule with its inputs and
-/// versions, who recommended and who decided. 404 until the case is decided.
+/// The decision record.
+///
+/// outcome, places per vacancy, reason codes, every rule with its inputs and versions, who recommended and
+/// who decided. 404 until the case is decided.
+///
+/// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
+/// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "decisions", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")), responses(
     (status = 200, body = DecisionRecordResponse),
     (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -124,6 +136,11 @@ pub struct PrecheckResponse {
 }
 
 /// Run every check on a case without changing it: the employer's wage and quota calculator.
+///
+/// Runs every submission and decision check on the case as it stands (a draft included) and returns what
+/// each rule would say today. Nothing is stored and nothing is audited.
+///
+/// Who may call it: the employer (its own case only; another employer's is 404), caseworkers and approvers.
 #[utoipa::path(tag = "decisions", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")), responses(
     (status = 200, body = PrecheckResponse),
     (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),

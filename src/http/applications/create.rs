@@ -15,6 +15,7 @@ use crate::http::write::{command, respond};
 use crate::workflow::{DbPool, applications};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"application_type": "NEW", "justification": "Two waiter posts advertised for three months without suitable local applicants.", "vacancies": [{"post_title": "Waiter", "post_code": "CHINESE_RESTAURANT_WAITER", "designated_category_code": "WAITER", "industry_sector": "CATERING", "workers_requested": 2, "monthly_wage_hkd": 17500, "normal_daily_hours": 9.5, "duties": "Serve customers, take orders, clear tables", "workplace_addresses": ["G/F, 8 Nathan Road, Tsim Sha Tsui"]}]})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateApplicationRequest {
     /// `NEW` (default) or `RENEWAL` of existing workers' contracts (exempt from the six-month bar).
@@ -30,6 +31,11 @@ pub struct CreateApplicationRequest {
 }
 
 /// Create a draft application for the caller's employer.
+///
+/// The draft holds one or more vacancies; nothing is checked against the scheme until it is submitted (`POST
+/// /actions/submit`). Send an `Idempotency-Key` to make a retry safe.
+///
+/// Who may call it: the employer, for its own records only (another employer's are 404).
 #[utoipa::path(tag = "applications", security(("bearer" = [])), request_body = CreateApplicationRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     responses(

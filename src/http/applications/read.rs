@@ -15,6 +15,7 @@ use crate::openapi::ReadOneErrors;
 use crate::workflow::{ApplicationFilter, DbPool, applications};
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationListQuery {
     /// Only applications in this status.
@@ -30,6 +31,13 @@ pub struct ApplicationListQuery {
 }
 
 /// List applications, newest first, one page at a time.
+///
+/// Filter by `status` and, for staff, `employer_id`; page with `limit` and `next_cursor`. An employer sees
+/// only its own applications, whatever `employer_id` says. `Accept: text/csv` (or `format=csv`) gives the
+/// page as CSV.
+///
+/// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
+/// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "applications", security(("bearer" = [])), params(ApplicationListQuery), responses(
     (status = 200, body = ApplicationListResponse),
     (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
@@ -62,14 +70,21 @@ pub async fn list_applications(
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct GetApplicationQuery {
     /// Rebuild the case as it stood at this instant (RFC 3339) from its history.
     pub as_of: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// One application with its vacancies and the actions the caller may take now; with `as_of`, the case
-/// as it stood then (rebuilt from its audit history).
+/// One application with its vacancies and the actions the caller may take now.
+///
+/// With its SLA clock, its ETag (send it back as `If-Match` to edit a draft) and the lifecycle actions
+/// the caller's role may take in its current status. With `as_of` (an RFC 3339 instant), the case as it
+/// stood then, rebuilt from its audit history.
+///
+/// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
+/// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "applications", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id"), GetApplicationQuery), responses(
     (status = 200, body = ApplicationResponse, headers(("ETag" = String))),
     (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
@@ -101,6 +116,13 @@ pub async fn get_application(
 }
 
 /// Every event of the case, oldest first: who did what, when, and the case before and after.
+///
+/// The case's audit trail, including its workers' events: actor, role, agency acting for the employer,
+/// action, status change, comment, the stored record before and after, the decision record of a decision,
+/// and each event's hash and chain position.
+///
+/// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
+/// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "applications", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")), responses(
     (status = 200, body = HistoryResponse),
     ReadOneErrors,

@@ -144,8 +144,12 @@ impl From<VacancyRecruitment> for VacancyRecruitmentResponse {
     }
 }
 
-/// The local recruitment of each vacancy: period, adverts, referrals and outcomes, job fairs, hires and
-/// unmet need.
+/// The local recruitment of each vacancy.
+///
+/// period, adverts, referrals and outcomes, job fairs, hires and unmet need.
+///
+/// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
+/// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "recruitment", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")), responses(
     (status = 200, body = RecruitmentResponse),
     ReadOneErrors,
@@ -166,6 +170,7 @@ pub async fn get_recruitment(
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"vacancy_id": "3f2b8c1e-9a4d-4c6b-8f0e-2d7a5b9c1e40", "newspaper": "Sing Tao Daily", "published_on": "2026-03-05", "reference": "Page B12"})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateAdvertRequest {
     pub vacancy_id: Uuid,
@@ -180,6 +185,11 @@ pub struct CreateAdvertRequest {
 }
 
 /// Record a newspaper advert placed for a vacancy (employer or caseworker, during local recruitment).
+///
+/// The advert must be published within the vacancy's recruitment period; it counts towards R-REC-1. Send an
+/// `Idempotency-Key` to make a retry safe.
+///
+/// Who may call it: the employer (for its own records only; another employer's are 404) or a caseworker.
 #[utoipa::path(tag = "recruitment", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = CreateAdvertRequest, responses(
     (status = 201, body = AdvertResponse),
@@ -217,6 +227,7 @@ pub async fn create_advert(
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"vacancy_id": "3f2b8c1e-9a4d-4c6b-8f0e-2d7a5b9c1e40", "source": "REFERRAL", "job_seeker_ref": "JS-2026-000123", "referred_on": "2026-03-06"})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateReferralRequest {
     pub vacancy_id: Uuid,
@@ -232,6 +243,11 @@ pub struct CreateReferralRequest {
 }
 
 /// Refer a local job seeker to a vacancy (caseworker, during local recruitment).
+///
+/// The Labour Department refers a local job seeker (by reference, never by name) to a vacancy during its
+/// recruitment period; the employer then records the interview outcome.
+///
+/// Who may call it: caseworkers.
 #[utoipa::path(tag = "recruitment", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = CreateReferralRequest, responses(
     (status = 201, body = ReferralResponse),
@@ -269,6 +285,7 @@ pub async fn create_referral(
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"outcome": "REJECTED", "reason": "Did not hold the food hygiene certificate the post requires", "meets_requirements": false, "interview_on": "2026-03-09"})))]
 #[serde(deny_unknown_fields)]
 pub struct RecordOutcomeRequest {
     #[schema(value_type = String, example = "REJECTED")]
@@ -283,6 +300,11 @@ pub struct RecordOutcomeRequest {
 }
 
 /// Record the interview outcome of a referred job seeker (the employer, during local recruitment).
+///
+/// Hired, rejected (with the reason and whether the seeker met the requirements), or did not attend. A
+/// qualified local rejected without good reason leads to refusal (R-REC-5).
+///
+/// Who may call it: the employer, for its own records only (another employer's are 404).
 #[utoipa::path(tag = "recruitment", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Application id"), ("referral_id" = Uuid, Path, description = "Referral id")),
     request_body = RecordOutcomeRequest, responses(
@@ -343,6 +365,7 @@ impl From<RecordOutcomeRequest> for ReferralOutcome {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"vacancy_id": "3f2b8c1e-9a4d-4c6b-8f0e-2d7a5b9c1e40", "week_no": 1, "session_on": "2026-03-10", "centre": "Kowloon Job Centre", "attended": true})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateJobFairRequest {
     pub vacancy_id: Uuid,
@@ -358,6 +381,11 @@ pub struct CreateJobFairRequest {
 }
 
 /// Record the employer's attendance at an on-site job fair (caseworker; R-REC-4).
+///
+/// One row per week of the recruitment period the employer was due at a job fair; weeks missed count against
+/// R-REC-4 at the decision.
+///
+/// Who may call it: caseworkers.
 #[utoipa::path(tag = "recruitment", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = CreateJobFairRequest, responses(
     (status = 201, body = JobFairResponse),

@@ -17,6 +17,7 @@ use crate::workflow::{DbPool, applications};
 
 /// Changes to a draft. Fields left out stay as they are; `vacancies`, when sent, replaces the list.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"justification": "Two waiter posts advertised for three months; one local applicant declined the offer."})))]
 #[serde(deny_unknown_fields)]
 #[validate(schema(function = "at_least_one_change"))]
 pub struct UpdateApplicationRequest {
@@ -34,7 +35,11 @@ fn at_least_one_change(req: &UpdateApplicationRequest) -> Result<(), ValidationE
     }
 }
 
-/// Edit a draft. Requires `If-Match` with the ETag last read, so concurrent edits are never lost.
+/// Edit a draft.
+///
+/// Requires `If-Match` with the ETag last read, so concurrent edits are never lost.
+///
+/// Who may call it: the employer, for its own records only (another employer's are 404).
 #[utoipa::path(tag = "applications", security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Application id"),

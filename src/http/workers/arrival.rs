@@ -29,6 +29,7 @@ pub enum VisaEvent {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"event": "APPLIED", "on": "2026-04-10"})))]
 #[serde(deny_unknown_fields)]
 pub struct VisaRequest {
     pub event: VisaEvent,
@@ -40,8 +41,11 @@ pub struct VisaRequest {
 }
 
 /// Record the visa application (on or before the AIP deadline, with the contract signed) or its issue.
+///
 /// Judged as of `on`, however late it is recorded. The first visa application of an approval makes it
 /// ACTIVE.
+///
+/// Who may call it: the employer (for its own records only; another employer's are 404) or a caseworker.
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = VisaRequest, responses(
     (status = 200, body = WorkerResponse),
@@ -97,6 +101,7 @@ impl From<VisaRequest> for workers::VisaEvent {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"amount_hkd": 9600, "paid_on": "2026-04-20", "receipt_ref": "ERL-2026-000981"})))]
 #[serde(deny_unknown_fields)]
 pub struct LevyPaymentRequest {
     /// Must equal the amount due (rate × contract months, shown on the worker).
@@ -108,7 +113,11 @@ pub struct LevyPaymentRequest {
     pub receipt_ref: String,
 }
 
-/// Record the levy paid (employer or caseworker). Once per worker; never refunded.
+/// Record the levy paid (employer or caseworker).
+///
+/// Once per worker; never refunded.
+///
+/// Who may call it: the employer (for its own records only; another employer's are 404) or a caseworker.
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = LevyPaymentRequest, responses(
     (status = 201, body = WorkerResponse),
@@ -141,6 +150,7 @@ pub async fn record_levy_payment(
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"arrived_on": "2026-05-02", "port": "HKIA"})))]
 #[serde(deny_unknown_fields)]
 pub struct ArrivalRequest {
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
@@ -152,6 +162,11 @@ pub struct ArrivalRequest {
 }
 
 /// Record the worker's arrival in Hong Kong (employer or caseworker): the 56-day briefing clock starts.
+///
+/// The visa must be issued. The arrival date starts the 56-day clock of the employment-rights briefing
+/// (R-BRF-1) and is judged as of itself, however late it is recorded.
+///
+/// Who may call it: the employer (for its own records only; another employer's are 404) or a caseworker.
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = ArrivalRequest, responses(
     (status = 200, body = WorkerResponse),

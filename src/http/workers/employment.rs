@@ -21,6 +21,7 @@ use crate::workflow::DbPool;
 use crate::workflow::workers::{self, BriefingAttendance, Separation, WagePaymentInput};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"session_ref": "ERB-2026-05-20-AM", "session_on": "2026-05-20", "attended": true, "paid_leave_confirmed": true})))]
 #[serde(deny_unknown_fields)]
 pub struct BriefingRequest {
     /// The Labour Department's session reference.
@@ -35,6 +36,11 @@ pub struct BriefingRequest {
 }
 
 /// Record a briefing session and whether the worker attended (caseworker; R-BRF-1).
+///
+/// A session attended within 56 days of arrival, on paid leave, discharges R-BRF-1; a missed session is
+/// recorded too and the obligation stays open.
+///
+/// Who may call it: caseworkers.
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = BriefingRequest, responses(
     (status = 201, body = WorkerResponse),
@@ -75,6 +81,7 @@ fn wage_month(month: &str) -> Option<NaiveDate> {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"month": "2026-05", "gross_hkd": 14000, "net_hkd": 13000, "deductions": [{"kind": "ACCOMMODATION", "amount_hkd": 1000}], "autopay_ref": "HSBC AP 2026-05-0042", "paid_on": "2026-06-05"})))]
 #[serde(deny_unknown_fields)]
 pub struct WagePaymentRequest {
     /// The wage period, YYYY-MM.
@@ -94,10 +101,13 @@ pub struct WagePaymentRequest {
     pub paid_on: NaiveDate,
 }
 
-/// Record a month's wage payment by autopay (employer or caseworker; R-CON-3). A month may take more
-/// than one transfer (arrears made up later); the service flags, over the month's transfers so far, a
-/// gross below what the contract owes, forbidden deductions, accommodation above the contract's, and
-/// late payment.
+/// Record a month's wage payment by autopay (employer or caseworker; R-CON-3).
+///
+/// A month may take more than one transfer (arrears made up later); the service flags, over the month's
+/// transfers so far, a gross below what the contract owes, forbidden deductions, accommodation above the
+/// contract's, and late payment.
+///
+/// Who may call it: the employer (for its own records only; another employer's are 404) or a caseworker.
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = WagePaymentRequest, responses(
     (status = 201, body = WorkerResponse),
@@ -154,6 +164,7 @@ impl WagePaymentRequest {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"type": "RESIGNATION", "on": "2027-01-31", "departure_confirmed": true})))]
 #[serde(deny_unknown_fields)]
 pub struct SeparationRequest {
     #[serde(rename = "type")]
@@ -165,7 +176,11 @@ pub struct SeparationRequest {
     pub departure_confirmed: bool,
 }
 
-/// Record the end of employment (employer or caseworker). The levy is not refunded.
+/// Record the end of employment (employer or caseworker).
+///
+/// The levy is not refunded.
+///
+/// Who may call it: the employer (for its own records only; another employer's are 404) or a caseworker.
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = SeparationRequest, responses(
     (status = 200, body = WorkerResponse),

@@ -28,6 +28,12 @@ pub struct PlaceListResponse {
 }
 
 /// The application's worker places, their state today and the worker named to each.
+///
+/// One place per worker approved: its AIP deadline, its state today (lapsed places show EXPIRED the day
+/// after the deadline) and the worker named to it, if any.
+///
+/// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
+/// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id")), responses(
     (status = 200, body = PlaceListResponse),
     ReadOneErrors,
@@ -47,6 +53,7 @@ pub async fn list_places(
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"vacancy_id": "3f2b8c1e-9a4d-4c6b-8f0e-2d7a5b9c1e40", "full_name": "DELA CRUZ, Maria", "travel_document_number": "P7654321A", "nationality": "PHL", "date_of_birth": "1990-05-17"})))]
 #[serde(deny_unknown_fields)]
 pub struct NameWorkerRequest {
     /// The approved vacancy the worker fills; the first free place of it is taken.
@@ -71,8 +78,12 @@ pub struct NameWorkerRequest {
     pub date_of_birth: NaiveDate,
 }
 
-/// Name a worker for an approved place (employer). Never more workers than places approved: the first
-/// free place of the vacancy is taken, and a 422 says when none is left.
+/// Name a worker for an approved place (employer).
+///
+/// Never more workers than places approved: the first free place of the vacancy is taken, and a 422 says
+/// when none is left.
+///
+/// Who may call it: the employer, for its own records only (another employer's are 404).
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Application id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = NameWorkerRequest, responses(
     (status = 201, body = WorkerResponse, headers(("Location" = String))),
@@ -128,6 +139,13 @@ impl NameWorkerRequest {
 }
 
 /// One worker: the place, its state, everything recorded and what is still owed.
+///
+/// The worker's place and state, name, masked travel document, nationality, the Standard Employment
+/// Contract, visa, levy, arrival, briefing, wage payments and separation, and what is still owed with its
+/// due date.
+///
+/// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
+/// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id")), responses(
     (status = 200, body = WorkerResponse),
     ReadOneErrors,

@@ -21,6 +21,7 @@ use crate::workflow::DbPool;
 use crate::workflow::workers::{self, ContractTerms};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"template_version": "ESLS-SEC-2023-09", "signed_on": "2026-03-01", "post_code": "DISHWASHER", "post_title": "Dishwasher", "monthly_wage_hkd": 14000, "normal_daily_hours": 10, "overtime_terms": "1.5 times the hourly rate", "starts_on": "2026-05-01", "ends_on": "2028-04-30", "accommodation": "HK", "accommodation_address": "Flat 3A, 8 Shanghai Street", "accommodation_deduction_hkd": 1000, "autopay_account_ref": "HSBC autopay 0042"})))]
 #[serde(deny_unknown_fields)]
 pub struct ContractRequest {
     /// The version of the government's SEC template used.
@@ -65,9 +66,12 @@ pub struct ContractRequest {
     pub autopay_account_ref: String,
 }
 
-/// Record the signed Standard Employment Contract (employer). Checked against the approval and the
-/// scheme (R-CON-1/2/4/5, R-WAGE-1/5); the levy it sets is fixed with it (R-LEVY-1). May be replaced
-/// until the levy is paid or the worker arrives.
+/// Record the signed Standard Employment Contract (employer).
+///
+/// Checked against the approval and the scheme (R-CON-1/2/4/5, R-WAGE-1/5); the levy it sets is fixed with
+/// it (R-LEVY-1). May be replaced until the levy is paid or the worker arrives.
+///
+/// Who may call it: the employer, for its own records only (another employer's are 404).
 #[utoipa::path(tag = "workers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Worker id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
     request_body = ContractRequest, responses(
     (status = 200, body = WorkerResponse),
