@@ -15,7 +15,9 @@ use crate::error::{FieldError, Problem};
             employers, applications with vacancies, the scheme's rules as effective-dated policy and \
             versioned wage tables, the case workflow to a decision, and a tamper-evident audit trail.\n\n\
             Every error is an RFC 9457 `application/problem+json` document with a stable `type` \
-            (see docs/errors.md). A path asked with a method it does not answer is 405             `method-not-allowed` with `Allow` (OPTIONS: 204 with `Allow`). Authenticate with a bearer             JWT (`sls-case token --role ROLE`).",
+            (see docs/errors.md). A path asked with a method it does not answer is 405 \
+            `method-not-allowed` with `Allow` (OPTIONS: 204 with `Allow`). Authenticate with a bearer \
+            JWT (`sls-case token --role ROLE`).",
         license(name = "MIT OR Apache-2.0")
     ),
     components(schemas(Problem, FieldError)),
@@ -46,14 +48,86 @@ pub fn enumeration<T: serde::Serialize>(values: &[T], description: &str) -> Obje
         .build()
 }
 
+/// Schemas the derive cannot write, one function each (what `#[schema(schema_with = ...)]` takes).
+pub mod schemas {
+    use utoipa::openapi::schema::{Array, ArrayBuilder, ObjectBuilder, Type};
+
+    /// Workplace addresses: 1 to 20, each 1 to 500 characters and not blank (`validate::addresses`).
+    pub fn addresses() -> Array {
+        ArrayBuilder::new()
+            .items(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(500))
+                    .pattern(Some("\\S")),
+            )
+            .min_items(Some(1))
+            .max_items(Some(20))
+            .examples([serde_json::json!(["G/F, 8 Nathan Road, Tsim Sha Tsui"])])
+            .description(Some("One or more workplaces."))
+            .build()
+    }
+}
+
 /// Wire enums the document names, one function each (what `#[schema(schema_with = ...)]` takes).
 pub mod enums {
-    use utoipa::openapi::schema::Object;
+    use strum::VariantArray;
+    use utoipa::openapi::schema::{Array, ArrayBuilder, Object, SchemaType, Type};
 
     use super::enumeration;
-    use crate::domain::casework::ReferralSource;
+    use crate::domain::application::ApplicationType;
+    use crate::domain::casework::{RecordKind, ReferralSource};
+    use crate::domain::compliance::ObligationKind;
     use crate::domain::policy::Confidence;
-    use crate::domain::worker::SeparationType;
+    use crate::domain::rules::contract::Accommodation;
+    use crate::domain::rules::decision::{DecisionOutcome, ReasonCode};
+    use crate::domain::rules::recruitment::InterviewOutcome;
+    use crate::domain::worker::{BriefingStanding, DeductionKind, PlaceState, SeparationType, WageFlag};
+    use crate::domain::{ApplicationAction, ApplicationStatus};
+
+    fn list(item: Object) -> Array {
+        ArrayBuilder::new().items(item).build()
+    }
+
+    /// For an `Option` field: the value, or `null`.
+    fn or_null(mut object: Object) -> Object {
+        object.schema_type = SchemaType::Array(vec![Type::String, Type::Null]);
+        if let Some(values) = &mut object.enum_values {
+            values.push(serde_json::Value::Null);
+        }
+        object
+    }
+
+    /// For an `Option<Vec<_>>` field: the list, or `null`.
+    fn list_or_null(mut array: Array) -> Array {
+        array.schema_type = SchemaType::Array(vec![Type::Array, Type::Null]);
+        array
+    }
+
+    pub fn application_type_or_null() -> Object {
+        or_null(application_type())
+    }
+
+    /// A refusal's reasons as sent: 1 to 6 of them, or none for other actions.
+    pub fn reason_codes_or_null() -> Array {
+        let mut array = list_or_null(reason_codes());
+        array.min_items = Some(1);
+        array.max_items = Some(ReasonCode::ALL.len());
+        array
+    }
+
+    pub fn decision_outcome_or_null() -> Object {
+        or_null(decision_outcome())
+    }
+
+    pub fn interview_outcome_or_null() -> Object {
+        or_null(interview_outcome())
+    }
+
+    pub fn briefing_standing_or_null() -> Object {
+        or_null(briefing_standing())
+    }
 
     pub fn confidence() -> Object {
         enumeration(
@@ -71,6 +145,82 @@ pub mod enums {
 
     pub fn separation_type() -> Object {
         enumeration(&SeparationType::ALL, "How the employment ended.")
+    }
+
+    pub fn application_status() -> Object {
+        enumeration(
+            &ApplicationStatus::ALL,
+            "A status of the case lifecycle (docs/lifecycle.md).",
+        )
+    }
+
+    pub fn application_type() -> Object {
+        enumeration(
+            ApplicationType::VARIANTS,
+            "`NEW`, or `RENEWAL` of existing workers' contracts (exempt from the six-month bar).",
+        )
+    }
+
+    pub fn application_actions() -> Array {
+        list(enumeration(&ApplicationAction::ALL, "A lifecycle action."))
+    }
+
+    pub fn obligation_kind() -> Object {
+        enumeration(ObligationKind::VARIANTS, "What an employer owes for a worker place.")
+    }
+
+    pub fn reason_codes() -> Array {
+        list(enumeration(&ReasonCode::ALL, "A reason for refusal (R-DEC-1)."))
+    }
+
+    pub fn record_kind() -> Object {
+        enumeration(
+            RecordKind::VARIANTS,
+            "Which evaluation of the rules the record keeps: at submission, after recruitment, the recommendation or the decision.",
+        )
+    }
+
+    pub fn decision_outcome() -> Object {
+        enumeration(DecisionOutcome::VARIANTS, "What was decided.")
+    }
+
+    pub fn interview_outcome() -> Object {
+        enumeration(
+            InterviewOutcome::VARIANTS,
+            "How the interview of a referred job seeker ended.",
+        )
+    }
+
+    pub fn accommodation() -> Object {
+        enumeration(
+            Accommodation::VARIANTS,
+            "Where the worker lives: provided by the employer in Hong Kong or on the Mainland, or the worker's own Mainland residence.",
+        )
+    }
+
+    pub fn place_state() -> Object {
+        enumeration(&PlaceState::ALL, "Where a worker place stands today (docs/workers.md).")
+    }
+
+    pub fn briefing_standing() -> Object {
+        enumeration(
+            BriefingStanding::VARIANTS,
+            "Whether the employment-rights briefing was attended (on time or late), is due or is overdue.",
+        )
+    }
+
+    pub fn deduction_kind() -> Object {
+        enumeration(
+            DeductionKind::VARIANTS,
+            "What a deduction is for. Meals, agents' fees and rebates may not be deducted at all (R-WAGE-5).",
+        )
+    }
+
+    pub fn wage_flags() -> Array {
+        list(enumeration(
+            WageFlag::VARIANTS,
+            "What was found irregular in a month's wages.",
+        ))
     }
 }
 
@@ -194,6 +344,9 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             _ => None,
         })
         .collect();
+    for schema in api.components.iter_mut().flat_map(|c| c.schemas.values_mut()) {
+        storable_text(schema);
+    }
     for item in api.paths.paths.values_mut() {
         let operations = [
             &mut item.get,
@@ -211,15 +364,27 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 }
             }
             for parameter in operation.parameters.iter_mut().flatten() {
-                if let RefOr::T(parameter) = parameter
-                    && parameter.name == "action"
-                    && parameter.parameter_in == ParameterIn::Path
-                {
-                    parameter.schema = Some(RefOr::T(Schema::Object(enumeration(
-                        &actions,
-                        "A lifecycle action a person takes (docs/lifecycle.md)",
-                    ))));
-                }
+                let RefOr::T(parameter) = parameter else { continue };
+                let schema = match (&parameter.parameter_in, parameter.name.as_str()) {
+                    (ParameterIn::Path, "action") => {
+                        enumeration(&actions, "A lifecycle action a person takes (docs/lifecycle.md)")
+                    }
+                    (ParameterIn::Query, _) => {
+                        parameter.schema.iter_mut().for_each(storable_text);
+                        continue;
+                    }
+                    // As `http::write` reads them: visible ASCII, the key 1 to 200 characters once trimmed.
+                    (ParameterIn::Header, "Idempotency-Key") => header_text(
+                        "^[\\t ]*[!-~](?:[\\t -~]{0,198}[!-~])?[\\t ]*$",
+                        "1 to 200 visible ASCII characters, unique per intended change",
+                    ),
+                    // An empty list is an If-Match that names no version (RFC 9110 `#entity-tag`): 412.
+                    (ParameterIn::Header, "If-Match") => {
+                        header_text("^[\\t -~]*$", "`*`, or the ETag(s) last read, e.g. \"3\"")
+                    }
+                    _ => continue,
+                };
+                parameter.schema = Some(RefOr::T(Schema::Object(schema)));
             }
             if let Some(RefOr::T(body)) = &mut operation.request_body {
                 for content in body.content.values_mut() {
@@ -234,6 +399,58 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
     }
     api
+}
+
+/// The white space Rust's `str::trim` (and so `validate::not_blank`) removes, as a regex class body.
+const WHITE_SPACE: &str = "\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+
+/// Says of every free text what the service holds it to (`http::extract` refuses the NUL character;
+/// `validate::not_blank`, marked `pattern = "\\S"` on the field, wants a character `trim` keeps), in
+/// patterns ECMAScript and Python read alike.
+fn storable_text(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::Schema>) {
+    use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, SchemaType};
+    use utoipa::openapi::{RefOr, Schema};
+    let RefOr::T(schema) = schema else { return };
+    match schema {
+        Schema::Object(object) => {
+            let is_text = match &object.schema_type {
+                SchemaType::Type(t) => *t == Type::String,
+                SchemaType::Array(types) => types.contains(&Type::String),
+                SchemaType::AnyValue => false,
+            };
+            if is_text && object.format.is_none() && object.enum_values.is_none() {
+                match object.pattern.as_deref() {
+                    None => object.pattern = Some("^[^\\u0000]*$".to_owned()),
+                    Some("\\S") => object.pattern = Some(format!("^[^\\u0000]*[^\\u0000{WHITE_SPACE}][^\\u0000]*$")),
+                    Some(_) => {}
+                }
+            }
+            object.properties.values_mut().for_each(storable_text);
+            if let Some(additional) = &mut object.additional_properties
+                && let AdditionalProperties::RefOr(inner) = additional.as_mut()
+            {
+                storable_text(inner);
+            }
+        }
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                storable_text(items);
+            }
+        }
+        Schema::OneOf(one) => one.items.iter_mut().for_each(storable_text),
+        Schema::AllOf(all) => all.items.iter_mut().for_each(storable_text),
+        Schema::AnyOf(any) => any.items.iter_mut().for_each(storable_text),
+        _ => {}
+    }
+}
+
+/// A header's text, as a schema.
+fn header_text(pattern: &str, description: &str) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(pattern))
+        .description(Some(description))
+        .build()
 }
 
 /// What a status means on every operation that does not say more.

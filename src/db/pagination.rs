@@ -1,10 +1,11 @@
-//! Keyset pagination: an opaque cursor naming the last row of the previous page.
+//! Keyset pagination: a cursor naming the last row of the previous page.
 //!
 //! Lists are ordered newest first by `(created_at, id)`; the cursor carries both, so the next page is
 //! `WHERE (created_at, id) < (cursor)`: stable under inserts, and an index range scan however deep.
+//! Clients pass `next_cursor` back as it came; its form (`<microseconds>.<uuid>`, [`CURSOR_PATTERN`])
+//! is stated in the OpenAPI document so that a generated request is either a cursor or refused by the
+//! document itself, never by surprise.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -18,19 +19,29 @@ pub struct Cursor {
 #[error("not a cursor returned by this API")]
 pub struct InvalidCursor;
 
+/// Every cursor [`Cursor::encode`] writes, and only those [`Cursor::decode`] reads (the same text is in
+/// the `#[param(pattern)]` of each list's `cursor`).
+pub const CURSOR_PATTERN: &str = "^-?[0-9]{1,16}\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+
 impl Cursor {
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{}|{}", self.created_at.timestamp_micros(), self.id))
+        format!("{}.{}", self.created_at.timestamp_micros(), self.id.hyphenated())
     }
 
     pub fn decode(raw: &str) -> Result<Self, InvalidCursor> {
-        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| InvalidCursor)?;
-        let text = String::from_utf8(bytes).map_err(|_| InvalidCursor)?;
-        let (micros, id) = text.split_once('|').ok_or(InvalidCursor)?;
+        let (micros, id) = raw.split_once('.').ok_or(InvalidCursor)?;
+        let digits = micros.strip_prefix('-').unwrap_or(micros);
+        let hyphenated = id.len() == 36
+            && id
+                .bytes()
+                .all(|b| b == b'-' || b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if digits.is_empty() || digits.len() > 16 || !digits.bytes().all(|b| b.is_ascii_digit()) || !hyphenated {
+            return Err(InvalidCursor);
+        }
         let micros: i64 = micros.parse().map_err(|_| InvalidCursor)?;
         Ok(Self {
             created_at: DateTime::from_timestamp_micros(micros).ok_or(InvalidCursor)?,
-            id: id.parse().map_err(|_| InvalidCursor)?,
+            id: Uuid::try_parse(id).map_err(|_| InvalidCursor)?,
         })
     }
 }
@@ -70,9 +81,21 @@ mod tests {
 
     #[test]
     fn garbage_cursor_is_refused() {
-        for raw in ["", "!!!", "bm90LWEtY3Vyc29y", &URL_SAFE_NO_PAD.encode("12|not-a-uuid")] {
+        let id = "3f2b8c1e-9a4d-4c6b-8f0e-2d7a5b9c1e40";
+        for raw in [
+            "",
+            "!!!",
+            "12.not-a-uuid",
+            &format!("+12.{id}"),
+            &format!("12345678901234567.{id}"),
+            &format!("12.{}", id.to_uppercase()),
+            &format!("12.{}", id.replace('-', "")),
+            &format!(".{id}"),
+            &format!("12|{id}"),
+        ] {
             assert_eq!(Cursor::decode(raw), Err(InvalidCursor), "{raw}");
         }
+        assert!(Cursor::decode(&format!("-12.{id}")).is_ok());
     }
 
     #[test]

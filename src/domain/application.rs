@@ -27,7 +27,7 @@ pub struct Vacancy {
 }
 
 /// A new application, or a renewal of existing workers' contracts (R-APP-4; exempt from R-APP-3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, strum::VariantArray)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ApplicationType {
     #[default]

@@ -167,7 +167,7 @@ pub struct NewSanction {
 }
 
 /// Which evaluation of the rules a decision record keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, strum::VariantArray)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RecordKind {
     /// The submission checks (R-ELIG-4, R-ELIG-3, R-APP-3, R-SAN-2).

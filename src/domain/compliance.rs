@@ -11,7 +11,7 @@ use super::worker::{
     BriefingStanding, PlaceRecord, PlaceState, WageFlag, briefing_standing, month_end, month_start, wage_due_on,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, strum::VariantArray)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ObligationKind {
     /// Lodge the visa application before the AIP deadline, or the place lapses (R-DEC-2).

@@ -181,7 +181,7 @@ pub fn contract_months(starts_on: NaiveDate, ends_on: NaiveDate) -> u32 {
 }
 
 /// How a worker stands with the employment-rights briefing (R-BRF-1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::VariantArray)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum BriefingStanding {
     /// Attended, on or before the due date.
@@ -241,7 +241,7 @@ pub fn wage_due_for_month(monthly_wage: u32, starts_on: NaiveDate, ends_on: Naiv
 }
 
 /// Deductions the scheme forbids outright (R-WAGE-5): meals are free, no rebates, no agents' fees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::VariantArray)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DeductionKind {
     Accommodation,
@@ -260,7 +260,7 @@ impl DeductionKind {
 }
 
 /// What the service notices in a month's wage payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::VariantArray)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum WageFlag {
     /// Gross below the wage owed for the month under the contract.

@@ -84,9 +84,11 @@ pub struct AuditQuery {
     pub application_id: Option<Uuid>,
     /// Only this actor's (`sub`).
     #[validate(length(min = 1, max = 200))]
+    #[param(min_length = 1, max_length = 200)]
     pub actor: Option<String>,
     /// Only this action, e.g. `application.approve`.
     #[validate(length(min = 1, max = 100))]
+    #[param(min_length = 1, max_length = 100)]
     pub action: Option<String>,
     /// From this instant (inclusive, RFC 3339).
     pub from: Option<DateTime<Utc>>,
@@ -94,8 +96,10 @@ pub struct AuditQuery {
     pub to: Option<DateTime<Utc>>,
     /// Items per page (1 to 500, default 50); ignored by the export.
     #[validate(range(min = 1, max = 500))]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (the last `seq` seen).
+    #[param(pattern = "^[0-9]{1,18}$")]
     pub cursor: Option<String>,
 }
 
@@ -116,7 +120,9 @@ impl AuditQuery {
             .as_deref()
             .map(|c| {
                 c.parse::<i64>()
-                    .map_err(|_| ApiError::field("cursor", "not a cursor returned by this API"))
+                    .ok()
+                    .filter(|_| (1..=18).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_digit()))
+                    .ok_or_else(|| ApiError::field("cursor", "not a cursor returned by this API"))
             })
             .transpose()
     }

@@ -107,15 +107,17 @@ pub async fn get_employer_compliance(
 pub struct ComplianceQuery {
     /// Employers per page (1 to 100, default 20). Only employers with worker places are paged through.
     #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^-?[0-9]{1,16}\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub cursor: Option<String>,
     /// Only obligations past their due date.
     #[serde(default)]
     pub overdue_only: bool,
     /// Only this kind: VISA_APPLICATION, CONTRACT_UNSIGNED, LEVY_UNPAID, BRIEFING_DUE,
     /// WAGE_PAYMENT_DUE, WAGE_PAYMENT_IRREGULAR or RATIO_NOT_MET.
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = crate::openapi::enums::obligation_kind)]
     pub kind: Option<ObligationKind>,
 }
 

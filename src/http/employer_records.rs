@@ -31,9 +31,11 @@ use crate::workflow::ratio::{Position, Quota};
 pub struct CreateHeadcountReturnRequest {
     /// The date the counts describe.
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub as_of: NaiveDate,
     /// Full-time local employees (≥ policy `ft_hours_threshold` hours a week), enterprise-wide.
     #[validate(range(max = 1_000_000))]
+    #[schema(maximum = 1_000_000)]
     pub full_time_locals: u32,
     /// Of those, per designated category (needed where the ratio is counted per post).
     #[serde(default)]
@@ -41,6 +43,7 @@ pub struct CreateHeadcountReturnRequest {
     pub full_time_locals_per_post: BTreeMap<String, u32>,
     /// Imported workers employed now, enterprise-wide.
     #[validate(range(max = 1_000_000))]
+    #[schema(maximum = 1_000_000)]
     pub imported_workers: u32,
     #[serde(default)]
     #[schema(example = json!({"WAITER": 1}))]
@@ -48,6 +51,7 @@ pub struct CreateHeadcountReturnRequest {
     /// Where the evidence is (MPF remittance statements, payroll).
     #[schema(example = "MPF remittance statements Aug-Oct 2026, file HR/2026/114")]
     #[validate(length(min = 1, max = 500), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub evidence_ref: String,
 }
 
@@ -302,11 +306,13 @@ impl From<Quota> for QuotaResponse {
 pub struct CreateSanctionRequest {
     /// First day of the bar.
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub bar_from: NaiveDate,
     /// Length of the bar in months; one of policy `sanction_bar_months_options` (12 or 24).
     #[schema(example = 12)]
     pub months: u32,
     #[validate(length(min = 1, max = 2000), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub reason: String,
 }
 

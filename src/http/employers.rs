@@ -26,15 +26,19 @@ pub struct CreateEmployerRequest {
     /// The 8 digits that head the Business Registration certificate number; unique.
     #[schema(example = "12345678")]
     #[validate(custom(function = "validate::business_registration_number"))]
+    #[schema(pattern = "^[0-9]{8}$")]
     pub business_registration_number: String,
     #[schema(example = "Golden Harbour Restaurant Ltd")]
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name_en: String,
     #[schema(example = "金港酒家有限公司")]
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name_zh: Option<String>,
     #[schema(example = "1 Harbour Road, Wan Chai, Hong Kong")]
     #[validate(length(min = 1, max = 500), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub business_address: String,
 }
 
@@ -90,8 +94,10 @@ pub struct EmployerListResponse {
 pub struct PageQuery {
     /// Items per page (1 to 500, default 50).
     #[validate(range(min = 1, max = 500))]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^-?[0-9]{1,16}\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub cursor: Option<String>,
 }
 

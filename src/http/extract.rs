@@ -60,9 +60,11 @@ impl JsonBody {
         }
     }
 
-    /// Parses and validates the body as `T`, or gives `T::default()` when no body was sent.
+    /// Parses and validates the body as `T`, or gives `T::default()` when no body was sent (nothing, or
+    /// JSON `null`).
     pub fn parse_or_default<T: DeserializeOwned + Validate + Default>(&self) -> Result<T, ApiError> {
-        if self.0.iter().all(u8::is_ascii_whitespace) {
+        let text = self.0.trim_ascii();
+        if text.is_empty() || text == b"null" {
             return Ok(T::default());
         }
         self.parse()
@@ -221,7 +223,7 @@ fn check_storable_json(value: &serde_json::Value, path: &str, errors: &mut Vec<F
 }
 
 fn deserialize_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let document: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| {
+    let mut document: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| {
         ApiError::MalformedBody(match err.classify() {
             serde_json::error::Category::Syntax if err.to_string().contains("trailing characters") => {
                 "The request body has trailing characters after the JSON value.".to_owned()
@@ -233,11 +235,24 @@ fn deserialize_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             ),
         })
     })?;
+    // A repeated key would be read as its last value here and maybe as its first by a proxy in front:
+    // refused, so what is checked is what is stored.
+    serde_json::from_slice::<UniqueKeys>(bytes).map_err(|err| {
+        let key = err.to_string();
+        let key = key.split('`').nth(1).unwrap_or_default().to_owned();
+        ApiError::Validation(vec![FieldError::new(
+            if key.is_empty() {
+                "body".to_owned()
+            } else {
+                key.replace('\0', "\\u0000")
+            },
+            "is given more than once",
+        )])
+    })?;
+    whole_numbers_as_integers(&mut document);
     let mut unstorable = Vec::new();
     check_storable_json(&document, "", &mut unstorable);
-    // Typed from the bytes, not from `document`, so a repeated key is refused rather than overwritten.
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let typed = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+    let typed = serde_path_to_error::deserialize(document).map_err(|err| {
         let path = err.path().to_string();
         vec![describe_data_error(&path, &err.into_inner().to_string())]
     });
@@ -248,6 +263,92 @@ fn deserialize_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             unstorable.append(&mut shape);
             Err(ApiError::Validation(unstorable))
         }
+    }
+}
+
+/// For an `Option` field that may be left out but never sent as `null` (`#[serde(default,
+/// deserialize_with = "present")]`): `null` is refused as the field's type error.
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+/// JSON Schema counts `3.0` as an integer, so a client may send it for one: read as `3`.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) if !number.is_i64() && !number.is_u64() => {
+            if let Some(float) = number.as_f64()
+                && float.fract() == 0.0
+                && float.abs() < 9.0e15
+            {
+                // Below 2^53 every whole float is exact, so the cast loses nothing.
+                *value = Value::from(float as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
+/// Reads a JSON document only to refuse an object that repeats a key (its error names the key).
+struct UniqueKeys;
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueKeysVisitor)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!("repeated key `{key}`")));
+            }
+            map.next_value::<UniqueKeys>()?;
+        }
+        Ok(UniqueKeys)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+        while seq.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
     }
 }
 
@@ -515,6 +616,42 @@ mod tests {
         assert!(query[0].reason.contains("NUL"), "{}", query[0].reason);
         let name = fields(parse_query::<Query>("li%00mit=5").unwrap_err());
         assert_eq!(name[0].field, "li\\u0000mit");
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_by_name_at_any_depth() {
+        let top = fields(body_error(r#"{"name":"a","items":[],"name":"b"}"#));
+        assert_eq!(
+            (top[0].field.as_str(), top[0].reason.as_str()),
+            ("name", "is given more than once")
+        );
+        let nested = fields(body_error(r#"{"name":"a","items":[{"n":1,"n":2}]}"#));
+        assert_eq!(nested[0].field, "n");
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_an_integer_and_a_real_fraction_is_not() {
+        let body = JsonBody(Bytes::from_static(br#"{"name":"a","items":[{"n":3.0},{"n":1e0}]}"#));
+        let parsed: Outer = body.parse().unwrap();
+        assert_eq!(parsed.items.iter().map(|i| i.n).collect::<Vec<_>>(), vec![3, 1]);
+        let fraction = fields(body_error(r#"{"name":"a","items":[{"n":3.5}]}"#));
+        assert_eq!(fraction[0].field, "items[0].n");
+    }
+
+    #[test]
+    fn a_bodiless_action_may_send_nothing_or_null() {
+        #[derive(Debug, Default, Deserialize, Validate)]
+        struct Optional {
+            #[allow(dead_code)]
+            comment: Option<String>,
+        }
+        for body in ["", "  ", "null", " null\n"] {
+            assert!(
+                JsonBody(Bytes::from(body)).parse_or_default::<Optional>().is_ok(),
+                "{body:?}"
+            );
+        }
+        assert!(JsonBody(Bytes::from("[]")).parse_or_default::<Optional>().is_err());
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub struct JobCategoryListResponse {
 pub struct JobCategoryQuery {
     /// The date for `exclusion_in_force` (default: today in Hong Kong).
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[param(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub on: Option<NaiveDate>,
 }
 

@@ -28,7 +28,7 @@ pub struct PolicyValueResponse {
     /// The designated category it applies to; absent for every post.
     #[schema(example = "WAITER")]
     pub scope: Option<String>,
-    #[schema(value_type = Object, example = 42)]
+    #[schema(value_type = serde_json::Value, example = 42)]
     pub value: Value,
     pub effective_from: NaiveDate,
     /// Exclusive end, when the value was published with one.
@@ -73,6 +73,7 @@ pub struct PolicyResponse {
 pub struct PolicyQuery {
     /// The values in force on this date (default: today in Hong Kong).
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[param(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub on: Option<NaiveDate>,
     /// Only this key.
     pub key: Option<String>,
@@ -124,19 +125,23 @@ pub struct CreatePolicyValueRequest {
     /// A designated category code, or absent for every post.
     #[schema(example = "WAITER")]
     #[validate(custom(function = "validate::code"))]
+    #[schema(pattern = "^[A-Z][A-Z0-9_]*$", max_length = 50)]
     pub scope: Option<String>,
     /// Of the same JSON type as the key's existing values.
-    #[schema(value_type = Object, example = 42)]
+    #[schema(value_type = serde_json::Value, example = 42)]
     pub value: Value,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub effective_from: NaiveDate,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub effective_to: Option<NaiveDate>,
     /// `firm`, `likely` or `assumption`.
     #[schema(schema_with = crate::openapi::enums::confidence)]
     pub confidence: Confidence,
     #[schema(example = "LD press release of 2026-06-30")]
     #[validate(length(min = 1, max = 1000), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 1000, pattern = "\\S")]
     pub source_note: String,
 }
 

@@ -19,9 +19,11 @@ use crate::workflow::{DbPool, audit};
 pub struct StatsQuery {
     /// First day of the period (Hong Kong date).
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[param(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub from: NaiveDate,
     /// Last day of the period (included).
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[param(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub to: NaiveDate,
 }
 

@@ -24,21 +24,27 @@ use crate::workflow::{DbPool, reference};
 pub struct WageRowDto {
     #[schema(example = "ASSISTANT_COOK")]
     #[validate(custom(function = "validate::code"))]
+    #[schema(pattern = "^[A-Z][A-Z0-9_]*$", max_length = 50)]
     pub post_code: String,
     #[schema(example = "Assistant Cook")]
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title_en: String,
     #[schema(example = "助廚")]
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub title_zh: Option<String>,
     #[schema(example = "Catering")]
     #[validate(length(min = 1, max = 100), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub industry_section: String,
     #[schema(example = 14250)]
     #[validate(range(min = 1, max = 1_000_000))]
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub median_monthly_wage_hkd: u32,
     #[schema(example = 10.0)]
     #[validate(custom(function = "validate::daily_hours"))]
+    #[schema(exclusive_minimum = 0, maximum = 24)]
     pub normal_hours_per_day: Option<f64>,
     pub is_common_post: bool,
 }
@@ -50,16 +56,21 @@ pub struct WageRowDto {
 pub struct WageTableMeta {
     #[schema(example = "2025-11")]
     #[validate(length(min = 1, max = 50), custom(function = "validate::not_blank"))]
+    #[param(min_length = 1, max_length = 50, pattern = "\\S")]
     pub version_label: String,
     /// The C&SD statistical month (first day of the month), when known.
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[param(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub statistical_month: Option<NaiveDate>,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[param(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub published_on: NaiveDate,
     /// From when the table binds; later than every table already published.
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[param(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub effective_from: NaiveDate,
     #[validate(length(min = 1, max = 1000), custom(function = "validate::not_blank"))]
+    #[param(min_length = 1, max_length = 1000, pattern = "\\S")]
     pub source_note: String,
 }
 
@@ -70,16 +81,22 @@ pub struct WageTableMeta {
 pub struct CreateWageTableRequest {
     #[schema(example = "2025-11")]
     #[validate(length(min = 1, max = 50), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 50, pattern = "\\S")]
     pub version_label: String,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub statistical_month: Option<NaiveDate>,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub published_on: NaiveDate,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub effective_from: NaiveDate,
     #[validate(length(min = 1, max = 1000), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 1000, pattern = "\\S")]
     pub source_note: String,
     #[validate(length(min = 1, max = 5000), nested)]
+    #[schema(min_items = 1, max_items = 5000)]
     pub rows: Vec<WageRowDto>,
 }
 
@@ -350,9 +367,11 @@ pub async fn get_wage_table(
 pub struct LookupQuery {
     /// The post code, e.g. `ASSISTANT_COOK`.
     #[validate(custom(function = "validate::code"))]
+    #[param(pattern = "^[A-Z][A-Z0-9_]*$", max_length = 50)]
     pub post: String,
     /// The date (default: today in Hong Kong).
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[param(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub on: Option<NaiveDate>,
 }
 

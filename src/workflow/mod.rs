@@ -21,7 +21,7 @@ pub mod workers;
 
 pub use crate::db::DbPool;
 pub use crate::db::applications::ApplicationFilter;
-pub use crate::db::pagination::{Cursor, InvalidCursor, Page};
+pub use crate::db::pagination::{CURSOR_PATTERN, Cursor, InvalidCursor, Page};
 pub use error::{FieldError, Result, WorkflowError};
 pub use unit::{Command, IdempotencyKey, IfMatch, Reply};
 

@@ -304,6 +304,28 @@ async fn patch(
 }
 
 #[actix_web::test]
+async fn an_edit_may_leave_a_field_out_but_not_send_it_as_null() {
+    let app = TestApp::spawn().await;
+    let (_, token) = app.employer_with_token("12345678").await;
+    let draft = app.create_draft(&token).await;
+    let path = format!("/v1/applications/{}", id(&draft));
+    for (body, field) in [
+        (json!({"vacancies": null}), "vacancies"),
+        (
+            json!({"justification": null, "vacancies": [vacancy_body()]}),
+            "justification",
+        ),
+    ] {
+        patch(&app, &path, &token, Some("\"1\""), body)
+            .await
+            .assert_invalid_field(field);
+    }
+    let unchanged = app.get(&path, &token).await.json();
+    assert_eq!(unchanged["version"], 1);
+    assert_eq!(unchanged["justification"], draft["justification"]);
+}
+
+#[actix_web::test]
 async fn employer_edits_a_draft_with_if_match_and_the_audit_keeps_before_and_after() {
     let app = TestApp::spawn().await;
     let (_, token) = app.employer_with_token("12345678").await;

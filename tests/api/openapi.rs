@@ -240,3 +240,27 @@ async fn every_operation_is_described_for_the_clients_generated_from_it() {
         "{names:?}"
     );
 }
+
+#[actix_web::test]
+async fn every_paged_list_states_the_form_of_its_cursor() {
+    let doc = document().await;
+    let mut lists = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let Some(cursor) = operation["parameters"]
+                .as_array()
+                .and_then(|ps| ps.iter().find(|p| p["name"] == "cursor"))
+            else {
+                continue;
+            };
+            lists += 1;
+            let expected = if path.starts_with("/v1/audit/") {
+                "^[0-9]{1,18}$"
+            } else {
+                sls_case::workflow::CURSOR_PATTERN
+            };
+            assert_eq!(cursor["schema"]["pattern"], expected, "{method} {path}");
+        }
+    }
+    assert_eq!(lists, 5);
+}

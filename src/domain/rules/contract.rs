@@ -20,7 +20,7 @@ pub const DEDUCTION_CAP: &str = "R-WAGE-5";
 pub const LEVY: &str = "R-LEVY-1";
 
 /// Where the worker lives (R-CON-2); the Mainland options are for Mainland residents only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::VariantArray)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Accommodation {
     /// Provided by the employer in Hong Kong.

@@ -16,7 +16,7 @@ pub const JOB_FAIRS: &str = "R-REC-4";
 pub const UNMET_NEED: &str = "R-REC-7";
 
 /// What became of a referred or applying local job seeker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::VariantArray)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum InterviewOutcome {
     Interviewed,

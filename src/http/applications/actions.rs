@@ -25,15 +25,18 @@ pub struct ActionRequest {
     /// A note for the history. Required as the reason for `screen-out` and `terminate`.
     #[schema(example = "Submitted after review by our HR manager.")]
     #[validate(length(min = 1, max = 2000), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub comment: Option<String>,
     /// `request-info`: what is needed; `respond`: the answer. Required for both.
     #[validate(length(min = 1, max = 5000), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 5000, pattern = "\\S")]
     pub message: Option<String>,
     /// `request-info`: when the answer is due (default: policy `rfi_due_days` from today).
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub due_on: Option<NaiveDate>,
     /// `refuse`: the reasons (R-DEC-1). Required for `refuse`.
-    #[schema(value_type = Option<Vec<String>>, example = json!(["WAGE_BELOW_MEDIAN"]))]
+    #[schema(schema_with = crate::openapi::enums::reason_codes_or_null)]
     #[validate(length(min = 1, max = 6))]
     pub reason_codes: Option<Vec<ReasonCode>>,
 }

@@ -22,10 +22,12 @@ use crate::workflow::applications::{self, WageBenchmark};
 pub struct WageBenchmarkRequest {
     #[schema(example = 16200)]
     #[validate(range(min = 1, max = 1_000_000))]
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub median_monthly_wage_hkd: u32,
     /// Where the figure comes from: C&SD occupation and statistical month.
     #[schema(example = "C&SD Annual Earnings and Hours Survey, May 2025, occupation 5131")]
     #[validate(length(min = 1, max = 500), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub source: String,
 }
 

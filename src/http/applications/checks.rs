@@ -22,15 +22,15 @@ use crate::workflow::{DbPool, applications};
 pub struct DecisionRecordResponse {
     pub id: Uuid,
     /// `SUBMISSION`, `RECRUITMENT`, `ASSESSMENT` (the recommendation) or `DECISION`.
-    #[schema(value_type = String, example = "DECISION")]
+    #[schema(schema_with = crate::openapi::enums::record_kind)]
     pub kind: crate::domain::casework::RecordKind,
     /// The date the rules were evaluated as on.
     pub evaluated_on: NaiveDate,
     pub evaluated_by: String,
     /// `APPROVE`, `PARTIALLY_APPROVE` or `REFUSE`, for assessments and decisions.
-    #[schema(value_type = Option<String>, example = "APPROVE")]
+    #[schema(schema_with = crate::openapi::enums::decision_outcome_or_null)]
     pub outcome: Option<crate::domain::rules::decision::DecisionOutcome>,
-    #[schema(value_type = Vec<String>, example = json!(["RATIO_NOT_MET"]))]
+    #[schema(schema_with = crate::openapi::enums::reason_codes)]
     pub reason_codes: Vec<crate::domain::rules::decision::ReasonCode>,
     /// Places per vacancy, for assessments and decisions.
     #[schema(value_type = Option<Vec<Object>>)]

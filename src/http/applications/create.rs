@@ -19,14 +19,16 @@ use crate::workflow::{DbPool, applications};
 #[serde(deny_unknown_fields)]
 pub struct CreateApplicationRequest {
     /// `NEW` (default) or `RENEWAL` of existing workers' contracts (exempt from the six-month bar).
-    #[schema(value_type = Option<String>, example = "NEW")]
+    #[schema(schema_with = crate::openapi::enums::application_type_or_null)]
     pub application_type: Option<ApplicationType>,
     /// Why the posts cannot be filled locally.
     #[schema(example = "Two waiter posts have been advertised for three months without suitable applicants.")]
     #[validate(length(min = 1, max = 5000), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 5000, pattern = "\\S")]
     pub justification: String,
     /// One or more posts (at most 20).
     #[validate(length(min = 1, max = 20), nested)]
+    #[schema(min_items = 1, max_items = 20)]
     pub vacancies: Vec<VacancyRequest>,
 }
 

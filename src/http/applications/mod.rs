@@ -36,38 +36,47 @@ use crate::domain::{ApplicationAction, ApplicationStatus, Role, Vacancy};
 pub struct VacancyRequest {
     #[schema(example = "Chinese restaurant waiter")]
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub post_title: String,
     /// The designated job category this post falls in, if any (see `GET /v1/job-categories`).
     #[schema(example = "WAITER")]
     pub designated_category_code: Option<String>,
     #[schema(example = 2, minimum = 1, maximum = 1000)]
     #[validate(range(min = 1, max = 1000))]
+    #[schema(minimum = 1, maximum = 1000)]
     pub workers_requested: u32,
     /// Offered monthly wage in whole Hong Kong dollars.
     #[schema(example = 17500, minimum = 1, maximum = 1000000)]
     #[validate(range(min = 1, max = 1_000_000))]
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub monthly_wage_hkd: u32,
     #[schema(example = 9.5)]
     #[validate(custom(function = "validate::daily_hours"))]
+    #[schema(exclusive_minimum = 0, maximum = 24)]
     pub normal_daily_hours: f64,
     #[schema(example = "Serve customers, take orders, clear tables")]
     #[validate(length(min = 1, max = 5000), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 5000, pattern = "\\S")]
     pub duties: String,
     #[schema(example = "Primary education; 1 year of experience")]
     #[validate(length(min = 1, max = 2000), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub entry_requirements: Option<String>,
     /// One or more workplaces.
     #[schema(example = json!(["G/F, 8 Nathan Road, Tsim Sha Tsui"]))]
     #[validate(length(min = 1, max = 20), custom(function = "validate::addresses"))]
+    #[schema(schema_with = crate::openapi::schemas::addresses)]
     pub workplace_addresses: Vec<String>,
     /// The post's code in the median wage table, for a common post (see `GET /v1/wage-tables/lookup`).
     #[schema(example = "ASSISTANT_COOK")]
     #[validate(custom(function = "validate::code"))]
+    #[schema(pattern = "^[A-Z][A-Z0-9_]*$", max_length = 50)]
     pub post_code: Option<String>,
     /// Industry sector, e.g. `CATERING`; sectors with their own importation scheme are refused at
     /// submission (R-ELIG-3). Default `OTHER`.
     #[schema(example = "CATERING")]
     #[validate(custom(function = "validate::code"))]
+    #[schema(pattern = "^[A-Z][A-Z0-9_]*$", max_length = 50)]
     pub industry_sector: Option<String>,
 }
 
@@ -157,10 +166,10 @@ pub struct ApplicationResponse {
     #[schema(example = "ESLS-2026-000042")]
     pub reference: String,
     pub employer_id: Uuid,
-    #[schema(value_type = String, example = "DRAFT")]
+    #[schema(schema_with = crate::openapi::enums::application_status)]
     pub status: ApplicationStatus,
     /// `NEW` or `RENEWAL`.
-    #[schema(value_type = String, example = "NEW")]
+    #[schema(schema_with = crate::openapi::enums::application_type)]
     pub application_type: ApplicationType,
     /// The version; also sent as the `ETag` header. Send it back in `If-Match` to update.
     pub version: i32,
@@ -185,7 +194,7 @@ pub struct ApplicationResponse {
     #[schema(value_type = Option<Object>)]
     pub sla: Option<SlaClock>,
     /// The actions the caller's role may take now (`POST .../actions/{action}`).
-    #[schema(value_type = Vec<String>, example = json!(["submit", "withdraw"]))]
+    #[schema(schema_with = crate::openapi::enums::application_actions)]
     pub available_actions: Vec<ApplicationAction>,
 }
 

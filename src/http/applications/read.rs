@@ -19,14 +19,16 @@ use crate::workflow::{ApplicationFilter, DbPool, applications};
 #[serde(deny_unknown_fields)]
 pub struct ApplicationListQuery {
     /// Only applications in this status.
-    #[param(value_type = Option<String>, example = "SUBMITTED")]
+    #[param(schema_with = crate::openapi::enums::application_status)]
     pub status: Option<ApplicationStatus>,
     /// Only this employer's applications (staff and auditors; an employer always sees only its own).
     pub employer_id: Option<Uuid>,
     /// Items per page (1 to 500, default 50).
     #[validate(range(min = 1, max = 500))]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^-?[0-9]{1,16}\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub cursor: Option<String>,
 }
 

@@ -42,7 +42,7 @@ pub struct ReferralResponse {
     pub job_seeker_ref: String,
     pub referred_on: NaiveDate,
     /// `INTERVIEWED`, `NO_SHOW`, `OFFERED`, `ACCEPTED`, `DECLINED` or `REJECTED`; absent until recorded.
-    #[schema(value_type = Option<String>, example = "REJECTED")]
+    #[schema(schema_with = crate::openapi::enums::interview_outcome_or_null)]
     pub outcome: Option<InterviewOutcome>,
     pub outcome_reason: Option<String>,
     pub meets_requirements: Option<bool>,
@@ -176,11 +176,14 @@ pub struct CreateAdvertRequest {
     pub vacancy_id: Uuid,
     #[schema(example = "Ming Pao")]
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub newspaper: String,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub published_on: NaiveDate,
     /// Where the copy of the advert is kept.
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub reference: Option<String>,
 }
 
@@ -237,8 +240,10 @@ pub struct CreateReferralRequest {
     /// LD's reference for the job seeker; no names or identity numbers.
     #[schema(example = "JS-2026-004512")]
     #[validate(length(min = 1, max = 100), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub job_seeker_ref: String,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub referred_on: NaiveDate,
 }
 
@@ -288,14 +293,16 @@ pub async fn create_referral(
 #[schema(examples(json!({"outcome": "REJECTED", "reason": "Did not hold the food hygiene certificate the post requires", "meets_requirements": false, "interview_on": "2026-03-09"})))]
 #[serde(deny_unknown_fields)]
 pub struct RecordOutcomeRequest {
-    #[schema(value_type = String, example = "REJECTED")]
+    #[schema(schema_with = crate::openapi::enums::interview_outcome)]
     pub outcome: InterviewOutcome,
     /// Why, for a rejection (required) or anything else worth noting.
     #[validate(length(min = 1, max = 2000), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub reason: Option<String>,
     /// Whether the job seeker met the advertised requirements. Required for a rejection.
     pub meets_requirements: Option<bool>,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub interview_on: Option<NaiveDate>,
 }
 
@@ -371,11 +378,14 @@ pub struct CreateJobFairRequest {
     pub vacancy_id: Uuid,
     /// Week of the recruitment period (1 is the first).
     #[validate(range(min = 1, max = 52))]
+    #[schema(minimum = 1, maximum = 52)]
     pub week_no: u32,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub session_on: NaiveDate,
     #[schema(example = "Kowloon East Job Centre")]
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub centre: String,
     pub attended: bool,
 }

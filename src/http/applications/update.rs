@@ -20,10 +20,17 @@ use crate::workflow::{DbPool, applications};
 #[schema(examples(json!({"justification": "Two waiter posts advertised for three months; one local applicant declined the offer."})))]
 #[serde(deny_unknown_fields)]
 #[validate(schema(function = "at_least_one_change"))]
+#[schema(min_properties = 1)]
 pub struct UpdateApplicationRequest {
+    /// Left out: unchanged. Never `null`: a draft always has a justification.
+    #[serde(default, deserialize_with = "super::super::extract::present")]
     #[validate(length(min = 1, max = 5000), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 5000, pattern = "\\S", nullable = false)]
     pub justification: Option<String>,
+    /// Left out: unchanged; sent: replaces the list. Never `null`.
+    #[serde(default, deserialize_with = "super::super::extract::present")]
     #[validate(length(min = 1, max = 20), nested)]
+    #[schema(min_items = 1, max_items = 20, nullable = false)]
     pub vacancies: Option<Vec<VacancyRequest>>,
 }
 

@@ -34,9 +34,11 @@ pub enum VisaEvent {
 pub struct VisaRequest {
     pub event: VisaEvent,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub on: NaiveDate,
     /// Required when the visa is issued.
     #[validate(length(min = 1, max = 50), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 50, pattern = "\\S")]
     pub visa_number: Option<String>,
 }
 
@@ -107,9 +109,11 @@ pub struct LevyPaymentRequest {
     /// Must equal the amount due (rate × contract months, shown on the worker).
     pub amount_hkd: u32,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub paid_on: NaiveDate,
     #[schema(example = "ERL-2026-000123")]
     #[validate(length(min = 1, max = 100), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub receipt_ref: String,
 }
 
@@ -154,10 +158,12 @@ pub async fn record_levy_payment(
 #[serde(deny_unknown_fields)]
 pub struct ArrivalRequest {
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub arrived_on: NaiveDate,
     /// The control point, e.g. HKIA or Lok Ma Chau.
     #[schema(example = "HKIA")]
     #[validate(length(min = 1, max = 100), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub port: Option<String>,
 }
 

@@ -27,8 +27,10 @@ pub struct BriefingRequest {
     /// The Labour Department's session reference.
     #[schema(example = "LD-BRF-2026-0612-AM")]
     #[validate(length(min = 1, max = 100), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub session_ref: String,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub session_on: NaiveDate,
     pub attended: bool,
     /// The employer gave the worker paid leave to attend.
@@ -88,16 +90,20 @@ pub struct WagePaymentRequest {
     #[schema(example = "2026-06")]
     pub month: String,
     #[validate(range(max = 10_000_000))]
+    #[schema(maximum = 10_000_000)]
     pub gross_hkd: u32,
     #[serde(default)]
     #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
     pub deductions: Vec<DeductionLine>,
     /// Must equal gross less the deductions.
     pub net_hkd: u32,
     #[schema(example = "AUTOPAY-2026-06-0042")]
     #[validate(length(min = 1, max = 100), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub autopay_ref: String,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub paid_on: NaiveDate,
 }
 
@@ -171,6 +177,7 @@ pub struct SeparationRequest {
     #[schema(schema_with = crate::openapi::enums::separation_type)]
     pub separation_type: SeparationType,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub on: NaiveDate,
     /// The worker has left Hong Kong.
     pub departure_confirmed: bool,

@@ -44,7 +44,7 @@ pub struct PlaceResponse {
     pub aip_deadline_policy_id: Option<Uuid>,
     /// Today's state: ALLOCATED, VISA_APPLIED, VISA_ISSUED, ARRIVED, EMPLOYED, CONTRACT_ENDED,
     /// TERMINATED_EARLY, EXPIRED or REVOKED. EXPIRED, EMPLOYED and CONTRACT_ENDED follow from dates.
-    #[schema(value_type = String, example = "ALLOCATED")]
+    #[schema(schema_with = crate::openapi::enums::place_state)]
     pub state: PlaceState,
     /// False once a sanction forbids replacing the place's worker.
     pub replacement_allowed: bool,
@@ -87,7 +87,7 @@ pub struct ContractResponse {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub contract_months: u32,
-    #[schema(value_type = String, example = "HK")]
+    #[schema(schema_with = crate::openapi::enums::accommodation)]
     pub accommodation: Accommodation,
     pub accommodation_address: Option<String>,
     pub accommodation_deduction_hkd: u32,
@@ -175,7 +175,7 @@ impl From<&BriefingSession> for BriefingSessionResponse {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BriefingResponse {
     /// ATTENDED, ATTENDED_LATE, DUE or OVERDUE; absent before arrival.
-    #[schema(value_type = Option<String>, example = "DUE")]
+    #[schema(schema_with = crate::openapi::enums::briefing_standing_or_null)]
     pub standing: Option<BriefingStanding>,
     pub sessions: Vec<BriefingSessionResponse>,
 }
@@ -184,7 +184,7 @@ pub struct BriefingResponse {
 pub struct DeductionLine {
     /// ACCOMMODATION, MEALS, AGENT_FEE, REBATE, MPF or OTHER. Meals, agents' fees and rebates may
     /// not be deducted at all (R-WAGE-5).
-    #[schema(value_type = String, example = "ACCOMMODATION")]
+    #[schema(schema_with = crate::openapi::enums::deduction_kind)]
     pub kind: DeductionKind,
     pub amount_hkd: u32,
 }
@@ -203,7 +203,7 @@ pub struct WagePaymentResponse {
     pub owed_hkd: u32,
     /// BELOW_CONTRACT_WAGE, PROHIBITED_DEDUCTION, ACCOMMODATION_ABOVE_CONTRACT, PAID_LATE: the month's
     /// standing over its transfers up to and including this one.
-    #[schema(value_type = Vec<String>)]
+    #[schema(schema_with = crate::openapi::enums::wage_flags)]
     pub flags: Vec<WageFlag>,
     pub recorded_by: String,
     pub created_at: DateTime<Utc>,
@@ -237,7 +237,7 @@ impl From<&WagePayment> for WagePaymentResponse {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SeparationResponse {
     pub separated_on: NaiveDate,
-    #[schema(value_type = String, example = "RESIGNATION")]
+    #[schema(schema_with = crate::openapi::enums::separation_type)]
     pub separation_type: SeparationType,
     pub departure_confirmed: Option<bool>,
 }
@@ -247,7 +247,7 @@ pub struct SeparationResponse {
 pub struct ObligationResponse {
     /// VISA_APPLICATION, CONTRACT_UNSIGNED, LEVY_UNPAID, BRIEFING_DUE, WAGE_PAYMENT_DUE,
     /// WAGE_PAYMENT_IRREGULAR or RATIO_NOT_MET.
-    #[schema(value_type = String, example = "BRIEFING_DUE")]
+    #[schema(schema_with = crate::openapi::enums::obligation_kind)]
     pub kind: crate::domain::compliance::ObligationKind,
     #[schema(example = "R-BRF-1")]
     pub rule_id: String,

@@ -60,21 +60,28 @@ pub struct NameWorkerRequest {
     pub vacancy_id: Uuid,
     #[schema(example = "DELA CRUZ, Maria")]
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub full_name: String,
     /// Kept only as a keyed hash and its last four characters; never returned or logged.
     #[schema(example = "P1234567A")]
     #[validate(custom(function = "validate::travel_document"))]
+    #[schema(
+        pattern = "^[-\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*(?:[A-Za-z0-9][-\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*){5,20}$"
+    )]
     pub travel_document_number: String,
     /// ISO 3166-1 alpha-3.
     #[schema(example = "PHL")]
     #[validate(custom(function = "validate::nationality"))]
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub nationality: String,
     /// A Mainland resident must have been recruited through a Mainland-approved enterprise (R-ELIG-6).
     #[serde(default)]
     pub mainland_resident: bool,
     #[validate(length(min = 1, max = 300), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub recruiting_enterprise: Option<String>,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub date_of_birth: NaiveDate,
 }
 

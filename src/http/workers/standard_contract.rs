@@ -27,42 +27,55 @@ pub struct ContractRequest {
     /// The version of the government's SEC template used.
     #[schema(example = "ESLS-SEC-2023-09")]
     #[validate(length(min = 1, max = 50), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 50, pattern = "\\S")]
     pub template_version: String,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub signed_on: NaiveDate,
     /// The post in the contract: its wage-table code for a common post …
     #[schema(example = "DISHWASHER")]
     #[validate(custom(function = "validate::code"))]
+    #[schema(pattern = "^[A-Z][A-Z0-9_]*$", max_length = 50)]
     pub post_code: Option<String>,
     /// … and its title.
     #[schema(example = "Dishwasher")]
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub post_title: String,
     #[validate(range(min = 1, max = 1_000_000))]
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub monthly_wage_hkd: u32,
     #[validate(custom(function = "validate::daily_hours"))]
+    #[schema(exclusive_minimum = 0, maximum = 24)]
     pub normal_daily_hours: f64,
     #[schema(example = "Overtime paid at 1.5 times the hourly rate")]
     #[validate(length(min = 1, max = 1000), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 1000, pattern = "\\S")]
     pub overtime_terms: String,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub starts_on: NaiveDate,
     #[validate(custom(function = "crate::http::validate::plausible_date"))]
+    #[schema(pattern = "^(?:19[0-9]{2}|2[0-9]{3})-")]
     pub ends_on: NaiveDate,
     /// HK, MAINLAND_PROVIDED or OWN_MAINLAND_RESIDENCE (the Mainland options for Mainland residents).
-    #[schema(value_type = String, example = "HK")]
+    #[schema(schema_with = crate::openapi::enums::accommodation)]
     pub accommodation: Accommodation,
     #[validate(length(min = 1, max = 500), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub accommodation_address: Option<String>,
     /// Monthly deduction for accommodation: at most the lesser of 10% of wages and the actual cost.
     #[serde(default)]
     #[validate(range(max = 1_000_000))]
+    #[schema(maximum = 1_000_000)]
     pub accommodation_deduction_hkd: u32,
     #[validate(range(max = 1_000_000))]
+    #[schema(maximum = 1_000_000)]
     pub accommodation_actual_cost_hkd: Option<u32>,
     /// Where wages are paid by autopay (a reference, not the account number).
     #[schema(example = "HSBC autopay mandate 2026-0042")]
     #[validate(length(min = 1, max = 100), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub autopay_account_ref: String,
 }
 
