@@ -79,8 +79,14 @@ pub async fn every(interval: Duration, pool: DbPool, key: SecretString, dir: Pat
     loop {
         ticker.tick().await;
         match take_into(&pool, &key, &dir, keep, &clock).await {
-            Ok(file) => tracing::info!(file = %file.display(), "audit checkpoint written"),
-            Err(err) => tracing::warn!(error = %format!("{err:#}"), "audit checkpoint not written"),
+            Ok(file) => {
+                crate::metrics::timer_ran("audit_checkpoint", true);
+                tracing::info!(file = %file.display(), "audit checkpoint written");
+            }
+            Err(err) => {
+                crate::metrics::timer_ran("audit_checkpoint", false);
+                tracing::warn!(error = %format!("{err:#}"), "audit checkpoint not written");
+            }
         }
     }
 }

@@ -43,7 +43,8 @@ pub struct Settings {
     /// derived `app_database_url`.
     pub app_db_password: Option<SecretString>,
     pub bind: SocketAddr,
-    /// Project-local state: the private PostgreSQL cluster and the development JWT secret.
+    /// Local state: the private PostgreSQL cluster, the development secrets and the audit checkpoints.
+    /// Absolute (see [`data_dir`]).
     pub data_dir: PathBuf,
     pub jwt: JwtSettings,
     /// The key travel document numbers are hashed with; `None`: the development key under the data
@@ -170,7 +171,7 @@ impl Settings {
                 .filter(|s| !s.is_empty())
                 .map(SecretString::from),
             bind: parse(&lookup, "SLS_BIND", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
-            data_dir: parse(&lookup, "SLS_DATA_DIR", PathBuf::from(".sls-case"))?,
+            data_dir: data_dir(lookup("SLS_DATA_DIR").filter(|s| !s.trim().is_empty()))?,
             jwt: JwtSettings {
                 secret: secret.map(SecretString::from),
                 issuer: parse(&lookup, "SLS_JWT_ISSUER", "sls-case".to_owned())?,
@@ -258,6 +259,18 @@ impl Settings {
         tracing::info!(path = %path.display(), "created a development secret");
         Ok(SecretString::from(secret))
     }
+}
+
+/// Where local state lives: `SLS_DATA_DIR`, else the user's local data directory (`~/.local/share/sls-case`
+/// on Linux; `/var/lib/sls-case` for root, whose home the `postgres` user running the private cluster
+/// cannot enter), so `serve` and `token` agree whatever directory each is run from. Always absolute.
+fn data_dir(configured: Option<String>) -> anyhow::Result<PathBuf> {
+    let dir = match configured {
+        Some(dir) => PathBuf::from(dir),
+        None if crate::embedded_pg::running_as_root() => PathBuf::from("/var/lib/sls-case"),
+        None => dirs::data_local_dir().map_or_else(|| PathBuf::from(".sls-case"), |d| d.join("sls-case")),
+    };
+    std::path::absolute(&dir).with_context(|| format!("resolving the data directory {}", dir.display()))
 }
 
 #[cfg(unix)]

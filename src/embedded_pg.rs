@@ -203,7 +203,7 @@ fn find_server_binaries() -> Option<PathBuf> {
         .find(|dir| has_tools(dir))
 }
 
-fn running_as_root() -> bool {
+pub fn running_as_root() -> bool {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
 }

@@ -13,13 +13,13 @@ pub mod domain;
 pub mod embedded_pg;
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod openapi;
 pub mod personal_data;
 pub mod startup;
 pub mod telemetry;
 pub mod workflow;
 
-use std::io::Write;
 use std::net::TcpListener;
 
 use anyhow::Context;
@@ -73,12 +73,12 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(settings.bind).with_context(|| format!("binding {}", settings.bind))?;
     let address = listener.local_addr()?;
 
-    // Written with `writeln!`, not `println!`: a closed standard output must not stop the service.
-    let _ = writeln!(
-        std::io::stdout(),
-        "sls-case is listening on http://{address}\n  API docs:   http://{address}/docs/\n  database:   {described}\n  \
-         get a token: sls-case token --role caseworker   (or: cargo run -- token --role caseworker)\n  \
-         employer:    sls-case token --role employer --employer-id <EMPLOYER_UUID>"
+    tracing::info!(
+        address = %format!("http://{address}"),
+        docs = %format!("http://{address}/docs/"),
+        database = %described,
+        data_dir = %settings.data_dir.display(),
+        "sls-case is listening on http://{address} (API docs at /docs/); get a token with `sls-case token --role caseworker`"
     );
 
     let result = startup::run(listener, state, settings.workers)?.await;

@@ -151,6 +151,13 @@ fn main() -> ExitCode {
             ttl,
         } => {
             sls_case::telemetry::init(settings.log_format, "warn");
+            if settings.jwt.secret.is_none() {
+                // Standard error: standard output is the token alone, for `$(sls-case token ...)`.
+                eprintln!(
+                    "sls-case token: signed with the development secret in {} (set SLS_JWT_SECRET to use another)",
+                    settings.data_dir.join("jwt-secret").display()
+                );
+            }
             settings.jwt_secret().and_then(|secret| {
                 let keys = JwtKeys::new(&secret, &settings.jwt);
                 let sub = sub.unwrap_or_else(|| format!("local-{role}"));

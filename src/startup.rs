@@ -9,7 +9,7 @@ use actix_web::middleware::ErrorHandlers;
 use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use futures_util::FutureExt;
-use tracing_actix_web::{RequestId, TracingLogger};
+use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, UtoipaApp, scope};
 use utoipa_swagger_ui::SwaggerUi;
@@ -25,7 +25,7 @@ use crate::http::{
 };
 use crate::openapi::ApiDoc;
 use crate::personal_data::TravelDocumentKey;
-use crate::telemetry::RequestSpan;
+use crate::telemetry::{RequestIdentity, RequestSpan};
 
 /// Everything the handlers share. Built once, before `HttpServer::new`, and cloned into each worker.
 #[derive(Clone)]
@@ -50,6 +50,7 @@ impl AppState {
             .mask_unmatched_patterns("UNMATCHED")
             .build()
             .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
+        crate::metrics::register(&metrics.registry)?;
         Ok(Self {
             pool: web::Data::new(pool),
             jwt: web::Data::new(jwt),
@@ -110,19 +111,23 @@ pub fn build_app(
         .default_service(web::to(http::routes::unmatched))
         .wrap(ErrorHandlers::new().default_handler(http::problem_for_foreign_error))
         .wrap(state.metrics.clone())
-        // Echo the request id so a client can quote it; the audit trail records the same id.
+        .wrap(TracingLogger::<RequestSpan>::new())
+        // Outermost: the request's id (the client's when usable), for the logs, the audit trail and
+        // the response, so a client can quote it.
         .wrap_fn(|req, srv| {
-            let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+            let sent = req.headers().get(&REQUEST_ID_HEADER).and_then(|v| v.to_str().ok());
+            let id = RequestIdentity::of(sent);
+            let echo = HeaderValue::from_str(&id.0).ok();
+            req.extensions_mut().insert(id);
             actix_web::dev::Service::call(srv, req).map(move |res| {
                 res.map(|mut res| {
-                    if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                    if let Some(value) = echo {
                         res.headers_mut().insert(REQUEST_ID_HEADER.clone(), value);
                     }
                     res
                 })
             })
         })
-        .wrap(TracingLogger::<RequestSpan>::new())
 }
 
 /// Every operation, registered with its OpenAPI description.

@@ -73,7 +73,11 @@ pub async fn get_readiness(
     (status = 500, description = "Metrics could not be encoded", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/metrics")]
-pub async fn get_metrics(registry: web::Data<prometheus::Registry>) -> Result<HttpResponse, ApiError> {
+pub async fn get_metrics(
+    registry: web::Data<prometheus::Registry>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    crate::metrics::observe_pool(pool.status());
     let text = prometheus::TextEncoder::new()
         .encode_to_string(&registry.gather())
         .map_err(|e| ApiError::Internal(e.into()))?;

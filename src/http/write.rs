@@ -10,12 +10,12 @@
 //! are not stored: their retry runs again. A retry that arrives while the first is still being committed
 //! gets 409 ("in progress, retry shortly"), as the well-known payment APIs answer.
 
+use crate::telemetry::RequestIdentity;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use tracing_actix_web::RequestId;
 
 use super::extract::if_match;
 use crate::auth::AuthUser;
@@ -33,7 +33,7 @@ pub fn actor(user: &AuthUser, req: &HttpRequest) -> Actor {
         sub: user.sub.clone(),
         role: user.role,
         employer_id: user.employer_id,
-        request_id: req.extensions().get::<RequestId>().map(ToString::to_string),
+        request_id: req.extensions().get::<RequestIdentity>().map(ToString::to_string),
         on_behalf_of: user
             .agency
             .as_ref()

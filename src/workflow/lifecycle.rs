@@ -48,7 +48,9 @@ pub async fn act(
         true => Locks::application(id).and_employer(),
         false => Locks::application(id),
     };
-    unit::write(
+    // The status the action left, once committed (not on a replay): for the business counters.
+    let committed = std::cell::Cell::new(None);
+    let reply = unit::write(
         pool,
         cmd,
         locks,
@@ -62,6 +64,7 @@ pub async fn act(
                 to = decided;
             }
             let after = applications::set_status(conn, id, to, action == ApplicationAction::Submit, cmd.today).await?;
+            committed.set(Some(after.status));
             let event = format!("application.{}", action.as_str().replace('-', "_"));
             let record = AuditRecord::application_change(&event, Some(before), &after)?
                 .with_comment(input.comment.clone())
@@ -70,7 +73,16 @@ pub async fn act(
         },
         reply,
     )
-    .await
+    .await?;
+    if let Some(status) = committed.get()
+        && !reply.replayed
+    {
+        crate::metrics::application_action(action.as_str());
+        if matches!(action, ApplicationAction::Approve | ApplicationAction::Refuse) {
+            crate::metrics::decision(status.as_str());
+        }
+    }
+    Ok(reply)
 }
 
 /// What an action's side effects decided.

@@ -279,18 +279,22 @@ impl Served {
             .env("SLS_BIND", "127.0.0.1:0")
             .env("SLS_DATA_DIR", &data_dir)
             .env("SLS_WORKERS", "1")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null());
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
         for (key, value) in env {
             command.env(key, value);
         }
         let mut child = command.spawn().unwrap();
-        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        // The start-up line is a log line, on standard error.
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
         let address = lines
             .by_ref()
             .map_while(Result::ok)
-            .find_map(|line| line.strip_prefix("sls-case is listening on http://").map(str::to_owned))
-            .expect("serve prints its address");
+            .find_map(|line| {
+                let (_, rest) = line.split_once("sls-case is listening on http://")?;
+                rest.split([' ', '(']).next().map(str::to_owned)
+            })
+            .expect("serve logs its address");
         // Keep reading, or the service's next line would meet a closed pipe.
         std::thread::spawn(move || lines.for_each(drop));
         Served {

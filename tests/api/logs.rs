@@ -95,7 +95,7 @@ async fn a_whole_case_with_a_worker_logs_no_personal_data_at_debug_or_trace() {
         "trace,tokio_postgres=trace,tokio_postgres::query=trace",
     ] {
         let captured = Captured::default();
-        let subscriber = sls_case::telemetry::subscriber(LogFormat::Json, level, captured.clone());
+        let subscriber = sls_case::telemetry::subscriber(LogFormat::Json, level, captured.clone(), false);
         let _guard = tracing::subscriber::set_default(subscriber);
         let app = TestApp::spawn().await;
         let tokens = whole_case(&app).await;
@@ -125,4 +125,35 @@ async fn a_whole_case_with_a_worker_logs_no_personal_data_at_debug_or_trace() {
             );
         }
     }
+}
+
+#[actix_web::test]
+async fn each_request_is_one_json_line_with_its_id_method_route_status_and_latency() {
+    let captured = Captured::default();
+    let subscriber = sls_case::telemetry::subscriber(LogFormat::Json, "info", captured.clone(), false);
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = TestApp::spawn().await;
+    let request = actix_web::test::TestRequest::get()
+        .uri("/v1/employers/00000000-0000-4000-8000-000000000001")
+        .insert_header(("x-request-id", "trace-me-1"))
+        .insert_header(("authorization", format!("Bearer {}", app.token(Role::Caseworker, None))));
+    assert_eq!(app.send(request).await.status, 404);
+    let logs = captured.text();
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .filter(|l: &serde_json::Value| l["message"] == "request finished")
+        .collect();
+    assert_eq!(lines.len(), 1, "{logs}");
+    let line = &lines[0];
+    assert_eq!(line["span"]["request_id"], "trace-me-1");
+    assert_eq!(line["span"]["method"], "GET");
+    assert_eq!(line["span"]["route"], "/v1/employers/{id}");
+    assert_eq!(line["span"]["status"], 404);
+    assert!(line["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{line}");
+    assert!(
+        line.get("spans").is_none(),
+        "the request's fields once, not twice: {line}"
+    );
+    assert!(!logs.contains('\u{1b}'), "no colours when not a terminal");
 }

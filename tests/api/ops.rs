@@ -1,4 +1,5 @@
 use actix_web::http::Method;
+use sls_case::domain::Role;
 
 use crate::helpers::TestApp;
 
@@ -71,6 +72,34 @@ async fn every_response_carries_a_request_id() {
 }
 
 #[actix_web::test]
+async fn a_client_s_usable_request_id_is_kept_through_to_the_audit_trail_and_others_replaced() {
+    let app = TestApp::spawn().await;
+    let caseworker = app.token(Role::Caseworker, None);
+    let register = |request_id: &'static str, brn: &str| {
+        actix_web::test::TestRequest::post()
+            .uri("/v1/employers")
+            .insert_header(("authorization", format!("Bearer {caseworker}")))
+            .insert_header(("x-request-id", request_id))
+            .set_json(crate::helpers::employer_body(brn))
+    };
+    let kept = app.send(register("gateway-7f3a.42:retry_1", "61000001")).await;
+    assert_eq!(kept.status, 201);
+    assert_eq!(kept.header("x-request-id").as_deref(), Some("gateway-7f3a.42:retry_1"));
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM audit_events WHERE request_id = 'gateway-7f3a.42:retry_1'"),
+        1
+    );
+    for unusable in ["has space", "<script>", ""] {
+        let replaced = app.send(register(unusable, "61000002")).await;
+        let id = replaced.header("x-request-id").unwrap();
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{unusable:?} gave {id}");
+    }
+    let too_long: &'static str = Box::leak("x".repeat(129).into_boxed_str());
+    let replaced = app.send(register(too_long, "61000003")).await;
+    assert!(uuid::Uuid::parse_str(&replaced.header("x-request-id").unwrap()).is_ok());
+}
+
+#[actix_web::test]
 async fn docs_serve_swagger_ui_from_the_service_itself() {
     let app = TestApp::spawn().await;
     let redirect = app.call(Method::GET, "/docs", None, None).await;
@@ -120,4 +149,47 @@ async fn an_unreachable_database_is_a_503_problem_not_a_hang_or_a_500() {
         let body: serde_json::Value = actix_web::test::read_body_json(response).await;
         assert_eq!(body["type"], "urn:sls-case:problem:service-unavailable");
     }
+}
+
+#[actix_web::test]
+async fn metrics_show_the_pool_the_process_and_what_the_casework_did() {
+    let app = TestApp::spawn().await;
+    let case = crate::workflow::Case::draft(&app, "60000001", 10, vec![crate::workflow::dishwashers(1, 14000)]).await;
+    // Submitted, and the retry with the same key replayed: counted once.
+    for _ in 0..2 {
+        let submit = actix_web::test::TestRequest::post()
+            .uri(&format!("/v1/applications/{}/actions/submit", case.id))
+            .insert_header(("authorization", format!("Bearer {}", case.employer_token)))
+            .insert_header(("idempotency-key", "submit-once"));
+        assert_eq!(app.send(submit).await.status, 200);
+    }
+    let text = String::from_utf8(app.call(Method::GET, "/metrics", None, None).await.bytes.to_vec()).unwrap();
+    let value = |series: &str| -> f64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{series} missing in\n{text}"))
+    };
+    assert_eq!(value(r#"sls_case_application_actions_total{action="submit"}"#), 1.0);
+    assert_eq!(value(r#"sls_case_db_pool_connections{state="max"}"#), 3.0);
+    let open = value(r#"sls_case_db_pool_connections{state="open"}"#);
+    let available = value(r#"sls_case_db_pool_connections{state="available"}"#);
+    assert!(open >= 1.0 && available <= open, "open {open}, available {available}");
+    assert_eq!(value(r#"sls_case_db_pool_connections{state="waiting"}"#), 0.0);
+    assert!(value("process_resident_memory_bytes") > 0.0);
+    assert!(value("process_open_fds") > 0.0);
+}
+
+#[actix_web::test]
+async fn a_decision_is_counted_by_its_outcome() {
+    let app = TestApp::spawn().await;
+    crate::workers::approved(&app, "60000002", 1).await;
+    let text = String::from_utf8(app.call(Method::GET, "/metrics", None, None).await.bytes.to_vec()).unwrap();
+    assert!(
+        text.contains(r#"sls_case_decisions_total{outcome="APPROVED"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"sls_case_application_actions_total{action="approve"} 1"#),
+        "{text}"
+    );
 }
