@@ -7,7 +7,8 @@
 //! | `SLS_APP_DATABASE_URL` | unset: `DATABASE_URL` as the `sls_app` login role (requests are served with it) |
 //! | `SLS_APP_DB_PASSWORD` | unset: set on `sls_app` after migrating, and used in the derived URL |
 //! | `SLS_BIND` | `127.0.0.1:8080` |
-//! | `SLS_DATA_DIR` | `.sls-case` |
+//! | `SLS_DATA_DIR` | the user's local data directory + `sls-case` (root: `/var/lib/sls-case`) |
+//! | `SLS_CORS_ORIGINS` | unset: no cross-origin access (a comma-separated list of `scheme://host[:port]`) |
 //! | `SLS_JWT_SECRET` | unset: a random secret kept in `SLS_DATA_DIR/jwt-secret` |
 //! | `SLS_JWT_ISSUER` / `SLS_JWT_AUDIENCE` | `sls-case` / `sls-case-api` |
 //! | `SLS_JWT_LEEWAY_SECS` | `30` |
@@ -56,6 +57,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub workers: usize,
     pub log_format: LogFormat,
+    /// The browser origins allowed to call the API cross-origin (CORS); empty: none.
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -198,6 +201,7 @@ impl Settings {
             max_body_bytes: parse(&lookup, "SLS_MAX_BODY_BYTES", 256 * 1024)?,
             workers: parse(&lookup, "SLS_WORKERS", workers_default)?,
             log_format: parse(&lookup, "SLS_LOG_FORMAT", LogFormat::Text)?,
+            cors_origins: cors_origins(lookup("SLS_CORS_ORIGINS").as_deref().unwrap_or_default())?,
         };
         if settings.pool.max_size == 0 {
             bail!("SLS_DB_POOL_SIZE must be at least 1");
@@ -271,6 +275,28 @@ fn data_dir(configured: Option<String>) -> anyhow::Result<PathBuf> {
         None => dirs::data_local_dir().map_or_else(|| PathBuf::from(".sls-case"), |d| d.join("sls-case")),
     };
     std::path::absolute(&dir).with_context(|| format!("resolving the data directory {}", dir.display()))
+}
+
+/// `SLS_CORS_ORIGINS`: a comma-separated list of origins, each `scheme://host[:port]` exactly as a
+/// browser sends it in `Origin` (no path, no trailing slash, no wildcard: a wildcard with bearer
+/// tokens would let any site a user visits call the API with their token).
+fn cors_origins(raw: &str) -> anyhow::Result<Vec<String>> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let parsed = url::Url::parse(origin)
+                .map_err(|e| anyhow::anyhow!("SLS_CORS_ORIGINS: {origin:?} is not an origin: {e}"))?;
+            let serialized = parsed.origin().ascii_serialization();
+            if !matches!(parsed.scheme(), "http" | "https") || serialized != origin {
+                bail!(
+                    "SLS_CORS_ORIGINS: {origin:?} is not an origin as browsers send it (scheme://host[:port], no path{})",
+                    if parsed.has_host() { format!("; did you mean {serialized:?}?") } else { String::new() }
+                );
+            }
+            Ok(serialized)
+        })
+        .collect()
 }
 
 #[cfg(unix)]
@@ -348,6 +374,23 @@ mod tests {
             (Duration::from_secs(5), Duration::from_secs(10), Duration::from_secs(15))
         );
         assert!(settings(&[("SLS_DB_TRANSACTION_TIMEOUT_SECS", "0")]).is_err());
+    }
+
+    #[test]
+    fn cors_is_off_by_default_and_takes_exact_origins_only() {
+        assert!(settings(&[]).unwrap().cors_origins.is_empty());
+        let s = settings(&[("SLS_CORS_ORIGINS", "https://case.labour.gov.hk, http://localhost:3000")]).unwrap();
+        assert_eq!(s.cors_origins, ["https://case.labour.gov.hk", "http://localhost:3000"]);
+        for bad in [
+            "*",
+            "https://case.labour.gov.hk/",
+            "https://x.hk/app",
+            "case.labour.gov.hk",
+            "ftp://x.hk",
+        ] {
+            let err = settings(&[("SLS_CORS_ORIGINS", bad)]).unwrap_err();
+            assert!(err.to_string().contains("SLS_CORS_ORIGINS"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -69,7 +69,8 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         ))
     });
     let final_checkpoint_pool = pool.clone();
-    let state = AppState::new(pool, jwt, documents, settings.max_body_bytes)?;
+    let state =
+        AppState::new(pool, jwt, documents, settings.max_body_bytes)?.with_cors_origins(settings.cors_origins.clone());
     let listener = TcpListener::bind(settings.bind).with_context(|| format!("binding {}", settings.bind))?;
     let address = listener.local_addr()?;
 

@@ -2,10 +2,11 @@
 
 use std::net::TcpListener;
 
+use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::middleware::ErrorHandlers;
+use actix_web::middleware::{Condition, ErrorHandlers};
 use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use futures_util::FutureExt;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub clock: web::Data<Clock>,
     pub documents: web::Data<TravelDocumentKey>,
     pub metrics: PrometheusMetrics,
+    /// Browser origins allowed cross-origin; empty: CORS off.
+    pub cors_origins: Vec<String>,
 }
 
 impl AppState {
@@ -61,6 +64,7 @@ impl AppState {
             clock: web::Data::new(Clock::system()),
             documents: web::Data::new(documents),
             metrics,
+            cors_origins: Vec::new(),
         })
     }
 
@@ -69,6 +73,40 @@ impl AppState {
         self.clock = web::Data::new(clock);
         self
     }
+
+    /// Lets browsers on `origins` call the API (`SLS_CORS_ORIGINS`).
+    pub fn with_cors_origins(mut self, origins: Vec<String>) -> Self {
+        self.cors_origins = origins;
+        self
+    }
+}
+
+/// CORS for the configured origins only: the methods and headers the API uses, and the response
+/// headers a browser client needs to read (ETag for If-Match, Location, Retry-After, the request id).
+fn cors(origins: &[String]) -> Cors {
+    let cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            http::write::IDEMPOTENCY_KEY,
+            REQUEST_ID_HEADER.clone(),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::ALLOW,
+            header::CONTENT_DISPOSITION,
+            REQUEST_ID_HEADER.clone(),
+            http::write::IDEMPOTENT_REPLAYED,
+        ])
+        .max_age(3600);
+    origins.iter().fold(cors, |cors, origin| cors.allowed_origin(origin))
 }
 
 static REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -109,6 +147,10 @@ pub fn build_app(
                 .config(utoipa_swagger_ui::Config::new(["/openapi.json"]).validator_url("none")),
         )
         .default_service(web::to(http::routes::unmatched))
+        .wrap(Condition::new(
+            !state.cors_origins.is_empty(),
+            cors(&state.cors_origins),
+        ))
         .wrap(ErrorHandlers::new().default_handler(http::problem_for_foreign_error))
         .wrap(state.metrics.clone())
         .wrap(TracingLogger::<RequestSpan>::new())

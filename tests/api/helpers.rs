@@ -229,15 +229,22 @@ impl TestApp {
     }
 
     pub async fn spawn_with_body_limit(max_body_bytes: usize) -> Self {
+        Self::spawn_configured(max_body_bytes, |state| state).await
+    }
+
+    /// A service whose state `configure` adjusts (CORS origins, say) before it starts.
+    pub async fn spawn_configured(max_body_bytes: usize, configure: impl FnOnce(AppState) -> AppState) -> Self {
         if std::env::var("TEST_LOG").is_ok() {
             sls_case::telemetry::init(sls_case::config::LogFormat::Text, "debug");
         }
         let db = TestDatabase::migrated();
         let pool = db::build_pool(&db.service_url(), &pool_settings(3)).expect("pool");
         let clock = Clock::fixed(START.parse().unwrap());
-        let state = AppState::new(pool, jwt_keys(), document_key(), max_body_bytes)
-            .expect("state")
-            .with_clock(clock.clone());
+        let state = configure(
+            AppState::new(pool, jwt_keys(), document_key(), max_body_bytes)
+                .expect("state")
+                .with_clock(clock.clone()),
+        );
         let service = test::init_service(build_app(state)).await;
         let app = actix_service::boxed::service(actix_service::ServiceExt::map(service, |res: ServiceResponse<_>| {
             res.map_body(|_, body| body.boxed())

@@ -193,3 +193,81 @@ async fn a_decision_is_counted_by_its_outcome() {
         "{text}"
     );
 }
+
+fn preflight(origin: &str) -> actix_web::test::TestRequest {
+    actix_web::test::TestRequest::default()
+        .method(Method::OPTIONS)
+        .uri("/v1/applications")
+        .insert_header(("origin", origin))
+        .insert_header(("access-control-request-method", "POST"))
+        .insert_header((
+            "access-control-request-headers",
+            "authorization, content-type, idempotency-key",
+        ))
+}
+
+#[actix_web::test]
+async fn cors_answers_the_configured_origins_only() {
+    let app = TestApp::spawn_configured(256 * 1024, |state| {
+        state.with_cors_origins(vec!["https://case.labour.gov.hk".to_owned()])
+    })
+    .await;
+    let allowed = app.send(preflight("https://case.labour.gov.hk")).await;
+    assert_eq!(allowed.status, 200);
+    assert_eq!(
+        allowed.header("access-control-allow-origin").as_deref(),
+        Some("https://case.labour.gov.hk")
+    );
+    let methods = allowed.header("access-control-allow-methods").unwrap();
+    assert!(methods.contains("POST") && methods.contains("PATCH"), "{methods}");
+    let headers = allowed.header("access-control-allow-headers").unwrap().to_lowercase();
+    assert!(
+        headers.contains("idempotency-key") && headers.contains("authorization"),
+        "{headers}"
+    );
+
+    // An actual request from the origin: readable, with the headers a client needs exposed.
+    let token = app.token(sls_case::domain::Role::Caseworker, None);
+    let listed = app
+        .send(
+            actix_web::test::TestRequest::get()
+                .uri("/v1/applications")
+                .insert_header(("origin", "https://case.labour.gov.hk"))
+                .insert_header(("authorization", format!("Bearer {token}"))),
+        )
+        .await;
+    assert_eq!(listed.status, 200);
+    assert_eq!(
+        listed.header("access-control-allow-origin").as_deref(),
+        Some("https://case.labour.gov.hk")
+    );
+    let exposed = listed.header("access-control-expose-headers").unwrap().to_lowercase();
+    assert!(
+        exposed.contains("etag") && exposed.contains("x-request-id"),
+        "{exposed}"
+    );
+
+    // Another site: no permission given, and a problem, not a bare error.
+    let refused = app.send(preflight("https://evil.example")).await;
+    assert_eq!(refused.header("access-control-allow-origin"), None);
+    assert!(refused.status.as_u16() >= 400, "{}", refused.status);
+    assert_eq!(refused.content_type(), "application/problem+json");
+}
+
+#[actix_web::test]
+async fn cors_is_off_by_default() {
+    let app = TestApp::spawn().await;
+    let preflight = app.send(preflight("https://case.labour.gov.hk")).await;
+    assert_eq!(preflight.header("access-control-allow-origin"), None);
+    let token = app.token(sls_case::domain::Role::Caseworker, None);
+    let listed = app
+        .send(
+            actix_web::test::TestRequest::get()
+                .uri("/v1/applications")
+                .insert_header(("origin", "https://case.labour.gov.hk"))
+                .insert_header(("authorization", format!("Bearer {token}"))),
+        )
+        .await;
+    assert_eq!(listed.status, 200);
+    assert_eq!(listed.header("access-control-allow-origin"), None);
+}
