@@ -82,6 +82,9 @@ pub enum ApiError {
     /// The body is larger than the configured limit (413).
     #[error("payload larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// `Accept` names no media type this operation produces (406).
+    #[error("not acceptable; offered: {offered}")]
+    NotAcceptable { offered: String },
     /// The body is not in a media type this endpoint accepts (415).
     #[error("unsupported media type")]
     UnsupportedMediaType,
@@ -125,6 +128,7 @@ impl ApiError {
             Self::PreconditionFailed { .. } => "precondition-failed",
             Self::PreconditionRequired => "precondition-required",
             Self::PayloadTooLarge { .. } => "payload-too-large",
+            Self::NotAcceptable { .. } => "not-acceptable",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::IdempotencyKeyReused => "idempotency-key-reused",
             Self::RuleViolation { .. } => "rule-violation",
@@ -151,6 +155,7 @@ impl ApiError {
             Self::PreconditionFailed { .. } => "The resource has changed since you read it",
             Self::PreconditionRequired => "If-Match is required",
             Self::PayloadTooLarge { .. } => "Request body too large",
+            Self::NotAcceptable { .. } => "None of the accepted media types can be produced",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::IdempotencyKeyReused => "Idempotency-Key already used for another request",
             Self::RuleViolation { .. } => "A scheme rule is not met",
@@ -181,6 +186,9 @@ impl ApiError {
                 "Send If-Match with the ETag you last read, so concurrent edits cannot be lost.".into()
             }
             Self::PayloadTooLarge { limit } => format!("The request body must be at most {limit} bytes."),
+            Self::NotAcceptable { offered } => {
+                format!("This operation answers in {offered}; send an Accept header naming one of them.")
+            }
             Self::UnsupportedMediaType => "Send the body as application/json.".into(),
             Self::IdempotencyKeyReused => {
                 "This Idempotency-Key was first used with a different method, path or body; use a new key.".into()
@@ -227,6 +235,7 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotAcceptable { .. } => StatusCode::NOT_ACCEPTABLE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RuleViolation { .. } | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -147,6 +147,21 @@ pub mod enums {
         enumeration(&SeparationType::ALL, "How the employment ended.")
     }
 
+    pub fn json_or_csv() -> Object {
+        enumeration(
+            &crate::http::representation::JSON_OR_CSV,
+            "The representation: `json`, or `csv` for a spreadsheet (overrides `Accept`).",
+        )
+    }
+
+    pub fn ndjson_or_csv() -> Object {
+        use crate::http::representation::Format;
+        enumeration(
+            &[Format::Ndjson, Format::Csv],
+            "The representation: `ndjson`, or `csv` for a spreadsheet (overrides `Accept`).",
+        )
+    }
+
     pub fn application_status() -> Object {
         enumeration(
             &ApplicationStatus::ALL,
@@ -356,6 +371,7 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             &mut item.patch,
         ];
         for operation in operations.into_iter().flatten() {
+            not_acceptable(operation);
             for (status, response) in &mut operation.responses.responses {
                 if let RefOr::T(response) = response
                     && response.description.is_empty()
@@ -399,6 +415,29 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
     }
     api
+}
+
+/// Every operation that answers with a body can answer 406 (`http::representation` checks `Accept`
+/// against the media types of its success responses, for every operation alike).
+fn not_acceptable(operation: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let has_body =
+        operation.responses.responses.iter().any(|(status, response)| {
+            status.starts_with('2') && matches!(response, RefOr::T(r) if !r.content.is_empty())
+        });
+    if has_body && !operation.responses.responses.contains_key("406") {
+        let problem = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build();
+        let response = ResponseBuilder::new()
+            .description(response_description("406"))
+            .content(crate::error::PROBLEM_JSON, problem)
+            .build();
+        operation
+            .responses
+            .responses
+            .insert("406".to_owned(), RefOr::T(response));
+    }
 }
 
 /// The white space Rust's `str::trim` (and so `validate::not_blank`) removes, as a regex class body.

@@ -6,7 +6,7 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::middleware::{Condition, ErrorHandlers};
+use actix_web::middleware::{Condition, ErrorHandlers, from_fn};
 use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use futures_util::FutureExt;
@@ -147,6 +147,7 @@ pub fn build_app(
                 .config(utoipa_swagger_ui::Config::new(["/openapi.json"]).validator_url("none")),
         )
         .default_service(web::to(http::routes::unmatched))
+        .wrap(from_fn(http::representation::refuse_unacceptable))
         .wrap(Condition::new(
             !state.cors_origins.is_empty(),
             cors(&state.cors_origins),

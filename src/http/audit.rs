@@ -1,6 +1,5 @@
 //! The audit trail for auditors: search, a streaming export, and verification of the hash chain.
 
-use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
@@ -10,7 +9,9 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::QueryParams;
+use super::representation::{self, Format, cell, csv_bytes};
 use crate::auth::AuthUser;
+use crate::clock::Clock;
 use crate::domain::Role;
 use crate::domain::audit::{AuditEvent, AuditFilter};
 use crate::error::{ApiError, Problem};
@@ -94,7 +95,7 @@ pub struct AuditQuery {
     pub from: Option<DateTime<Utc>>,
     /// Until this instant (exclusive, RFC 3339).
     pub to: Option<DateTime<Utc>>,
-    /// Items per page (1 to 500, default 50); ignored by the export.
+    /// Items per page (1 to 500, default 50).
     #[validate(range(min = 1, max = 500))]
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
@@ -113,19 +114,65 @@ impl AuditQuery {
             to: self.to,
         }
     }
+}
 
-    /// The cursor is the last `seq` seen.
-    fn after_seq(&self) -> Result<Option<i64>, ApiError> {
-        self.cursor
-            .as_deref()
-            .map(|c| {
-                c.parse::<i64>()
-                    .ok()
-                    .filter(|_| (1..=18).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_digit()))
-                    .ok_or_else(|| ApiError::field("cursor", "not a cursor returned by this API"))
-            })
-            .transpose()
+/// The export's query: the list's filters, a `limit` on the whole export rather than a page, and the
+/// representation.
+#[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AuditExportQuery {
+    /// Only this case's events.
+    pub application_id: Option<Uuid>,
+    /// Only this actor's (`sub`).
+    #[validate(length(min = 1, max = 200))]
+    #[param(min_length = 1, max_length = 200)]
+    pub actor: Option<String>,
+    /// Only this action, e.g. `application.approve`.
+    #[validate(length(min = 1, max = 100))]
+    #[param(min_length = 1, max_length = 100)]
+    pub action: Option<String>,
+    /// From this instant (inclusive, RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Until this instant (exclusive, RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// At most this many events in all (default: every matching event).
+    #[validate(range(min = 1))]
+    #[param(minimum = 1)]
+    pub limit: Option<u64>,
+    /// Start after this `seq` (a list page's `next_cursor`).
+    #[param(pattern = "^[0-9]{1,18}$")]
+    pub cursor: Option<String>,
+    /// `ndjson` or `csv`; overrides `Accept` (for a link a browser follows).
+    #[param(schema_with = crate::openapi::enums::ndjson_or_csv)]
+    pub format: Option<Format>,
+}
+
+impl AuditExportQuery {
+    fn filter(&self) -> AuditFilter {
+        AuditQuery {
+            application_id: self.application_id,
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            from: self.from,
+            to: self.to,
+            limit: None,
+            cursor: None,
+        }
+        .filter()
     }
+}
+
+/// The cursor is the last `seq` seen.
+fn after_seq(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
+    cursor
+        .map(|c| {
+            c.parse::<i64>()
+                .ok()
+                .filter(|_| (1..=18).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| ApiError::field("cursor", "not a cursor returned by this API"))
+        })
+        .transpose()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -156,7 +203,7 @@ pub async fn list_audit_events(
     user.require(&[Role::Auditor])?;
     let query = query.0;
     let limit = i64::from(query.limit.unwrap_or(50));
-    let mut events = audit::search(&pool, &query.filter(), query.after_seq()?, limit + 1).await?;
+    let mut events = audit::search(&pool, &query.filter(), after_seq(query.cursor.as_deref())?, limit + 1).await?;
     let more = events.len() as i64 > limit;
     events.truncate(limit as usize);
     let next_cursor = if more {
@@ -198,95 +245,55 @@ const CSV_COLUMNS: [&str; 22] = [
     "after",
 ];
 
-#[derive(Clone, Copy, PartialEq)]
-enum ExportFormat {
-    NdJson,
-    Csv,
-}
-
-impl ExportFormat {
-    fn content_type(self) -> &'static str {
-        match self {
-            Self::Csv => "text/csv; charset=utf-8",
-            Self::NdJson => "application/x-ndjson",
+fn encode_batch(events: Vec<AuditEvent>, format: Format, header_row: bool) -> Result<Bytes, ApiError> {
+    if format != Format::Csv {
+        let mut out = Vec::with_capacity(events.len() * 512);
+        for e in events {
+            serde_json::to_writer(&mut out, &AuditEventResponse::from(e))?;
+            out.push(b'\n');
         }
+        return Ok(Bytes::from(out));
     }
-}
-
-/// OWASP's rule against CSV injection: a cell a spreadsheet would read as a formula (it begins with
-/// `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, so it shows as text. The
-/// NDJSON export carries every value exactly, for hash verification.
-fn spreadsheet_safe(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell
-    }
-}
-
-fn encode_batch(events: Vec<AuditEvent>, format: ExportFormat, header_row: bool) -> Result<Bytes, ApiError> {
-    match format {
-        ExportFormat::NdJson => {
-            let mut out = Vec::with_capacity(events.len() * 512);
-            for e in events {
-                serde_json::to_writer(&mut out, &AuditEventResponse::from(e))?;
-                out.push(b'\n');
-            }
-            Ok(Bytes::from(out))
-        }
-        ExportFormat::Csv => {
-            let mut writer = csv::Writer::from_writer(Vec::with_capacity(events.len() * 512));
-            let csv_err = |e: csv::Error| ApiError::Internal(e.into());
-            if header_row {
-                writer.write_record(CSV_COLUMNS).map_err(csv_err)?;
-            }
-            let text = |v: Option<String>| spreadsheet_safe(v.unwrap_or_default());
-            let uuid = |v: Option<Uuid>| v.map(|u| u.to_string()).unwrap_or_default();
-            let json = |v: Option<serde_json::Value>| v.map(|j| j.to_string()).unwrap_or_default();
-            for e in events {
-                writer
-                    .write_record([
-                        e.seq.to_string(),
-                        e.id.to_string(),
-                        e.occurred_at.to_rfc3339(),
-                        text(e.request_id),
-                        spreadsheet_safe(e.actor_sub),
-                        e.actor_role,
-                        uuid(e.actor_employer_id),
-                        text(e.on_behalf_of),
-                        e.entity_type,
-                        e.entity_id.to_string(),
-                        uuid(e.application_id),
-                        spreadsheet_safe(e.action),
-                        text(e.from_status),
-                        text(e.to_status),
-                        text(e.comment),
-                        uuid(e.decision_record_id),
-                        e.chain_key,
-                        e.chain_position.to_string(),
-                        text(e.prev_hash),
-                        e.hash,
-                        json(e.before),
-                        json(e.after),
-                    ])
-                    .map_err(csv_err)?;
-            }
-            Ok(Bytes::from(
-                writer
-                    .into_inner()
-                    .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?,
-            ))
-        }
-    }
+    let uuid = |v: Option<Uuid>| cell(v);
+    let json = |v: Option<serde_json::Value>| cell(v);
+    let rows = events.into_iter().map(|e| {
+        [
+            e.seq.to_string(),
+            e.id.to_string(),
+            e.occurred_at.to_rfc3339(),
+            e.request_id.unwrap_or_default(),
+            e.actor_sub,
+            e.actor_role,
+            uuid(e.actor_employer_id),
+            e.on_behalf_of.unwrap_or_default(),
+            e.entity_type,
+            e.entity_id.to_string(),
+            uuid(e.application_id),
+            e.action,
+            e.from_status.unwrap_or_default(),
+            e.to_status.unwrap_or_default(),
+            e.comment.unwrap_or_default(),
+            uuid(e.decision_record_id),
+            e.chain_key,
+            e.chain_position.to_string(),
+            e.prev_hash.unwrap_or_default(),
+            e.hash,
+            json(e.before),
+            json(e.after),
+        ]
+    });
+    csv_bytes(header_row.then_some(&CSV_COLUMNS[..]), rows)
 }
 
 /// The same events as a stream.
 ///
-/// NDJSON (`application/x-ndjson`, the default) or CSV (`text/csv`) by the `Accept` header. Read and sent a
-/// batch at a time, so memory stays flat however large the range.
+/// NDJSON (`application/x-ndjson`, the default, every value exact for re-hashing) or CSV (`text/csv`, cells
+/// a spreadsheet would run as formulas quoted) by `Accept` or `format`, as a download
+/// (`Content-Disposition`). The list's filters apply; `limit` caps the whole export. Read and sent a batch
+/// at a time, so memory stays flat however large the range.
 ///
 /// Who may call it: auditors.
-#[utoipa::path(tag = "audit", security(("bearer" = [])), params(AuditQuery), responses(
+#[utoipa::path(tag = "audit", security(("bearer" = [])), params(AuditExportQuery), responses(
     (status = 200, description = "One event per line (NDJSON) or per row (CSV, with a header row)", content(
         (String = "application/x-ndjson"), (String = "text/csv"))),
     (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
@@ -299,43 +306,59 @@ pub async fn export_audit_events(
     user: AuthUser,
     req: HttpRequest,
     pool: web::Data<DbPool>,
-    query: QueryParams<AuditQuery>,
+    clock: web::Data<Clock>,
+    query: QueryParams<AuditExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Auditor])?;
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let format = match accept {
-        Some(accept) if accept.contains("text/csv") => ExportFormat::Csv,
-        _ => ExportFormat::NdJson,
-    };
-    let (filter, start) = (query.0.filter(), query.0.after_seq()?);
+    let format = representation::choose(&req, query.0.format, &[Format::Ndjson, Format::Csv])?;
+    let (filter, start) = (query.0.filter(), after_seq(query.0.cursor.as_deref())?);
+    let limit = query.0.limit.unwrap_or(u64::MAX);
     // The first batch is read before the first byte is sent: if the database is not there, the client
     // gets a problem, not a truncated stream.
-    let first = audit::search(&pool, &filter, start, EXPORT_BATCH).await?;
-    let stream = export_stream(pool.into_inner(), filter, first, format);
-    Ok(HttpResponse::Ok().content_type(format.content_type()).streaming(stream))
+    let first = audit::search(&pool, &filter, start, batch_size(limit)).await?;
+    let stream = export_stream(pool.into_inner(), filter, first, format, limit);
+    let extension = if format == Format::Csv { "csv" } else { "ndjson" };
+    Ok(HttpResponse::Ok()
+        .content_type(match format {
+            Format::Csv => "text/csv; charset=utf-8",
+            _ => format.media_type(),
+        })
+        .insert_header(representation::attachment(&format!(
+            "audit-{}.{extension}",
+            clock.today()
+        )))
+        .streaming(stream))
 }
 
-/// `first`, then the following batches until one comes back short, each encoded as it is read.
+/// The next batch's size with `remaining` events still to send.
+fn batch_size(remaining: u64) -> i64 {
+    i64::try_from(remaining).map_or(EXPORT_BATCH, |r| r.min(EXPORT_BATCH))
+}
+
+/// `first`, then the following batches until one comes back short or `limit` events are sent, each
+/// encoded as it is read.
 fn export_stream(
     pool: std::sync::Arc<DbPool>,
     filter: AuditFilter,
     first: Vec<AuditEvent>,
-    format: ExportFormat,
+    format: Format,
+    limit: u64,
 ) -> impl futures_util::Stream<Item = Result<Bytes, ApiError>> {
-    futures_util::stream::try_unfold(Some((Some(first), None, true)), move |state| {
+    futures_util::stream::try_unfold(Some((Some(first), None, limit, true)), move |state| {
         let (pool, filter) = (pool.clone(), filter.clone());
         async move {
-            let Some((batch, after, header_row)) = state else {
+            let Some((batch, after, remaining, header_row)) = state else {
                 return Ok::<_, ApiError>(None);
             };
             let events = match batch {
                 Some(events) => events,
-                None => audit::search(&pool, &filter, after, EXPORT_BATCH).await?,
+                None => audit::search(&pool, &filter, after, batch_size(remaining)).await?,
             };
-            let finished = (events.len() as i64) < EXPORT_BATCH;
+            let remaining = remaining.saturating_sub(events.len() as u64);
+            let finished = (events.len() as i64) < EXPORT_BATCH || remaining == 0;
             let last = events.last().map(|e| e.seq).or(after);
             let chunk = encode_batch(events, format, header_row)?;
-            Ok(Some((chunk, (!finished).then_some((None, last, false)))))
+            Ok(Some((chunk, (!finished).then_some((None, last, remaining, false)))))
         }
     })
 }

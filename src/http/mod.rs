@@ -10,6 +10,7 @@ pub mod extract;
 pub mod job_categories;
 pub mod ops;
 pub mod policy;
+pub mod representation;
 pub mod routes;
 pub mod stats;
 pub mod validate;

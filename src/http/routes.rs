@@ -1,5 +1,6 @@
-//! Which methods each path answers, read from the OpenAPI document the routes are registered with:
-//! a known path asked with another method is 405 with `Allow` (RFC 9110 §15.5.6), not 404.
+//! Which methods each path answers, and what media types each operation produces, read from the
+//! OpenAPI document the routes are registered with: a known path asked with another method is 405 with
+//! `Allow` (RFC 9110 §15.5.6), not 404; an `Accept` none of those media types meets is 406.
 
 use actix_web::http::Method;
 use actix_web::http::header;
@@ -8,8 +9,14 @@ use utoipa::openapi::OpenApi;
 
 use crate::error::ApiError;
 
-/// Path templates (`/v1/applications/{id}`) and the methods each answers.
-pub struct KnownRoutes(Vec<(Vec<Segment>, Vec<Method>)>);
+/// Path templates (`/v1/applications/{id}`) and the operations each answers.
+pub struct KnownRoutes(Vec<Route>);
+
+struct Route {
+    template: Vec<Segment>,
+    /// Each method with the media types of its success responses (empty: unknown or no body).
+    operations: Vec<(Method, Vec<String>)>,
+}
 
 enum Segment {
     Literal(String),
@@ -20,51 +27,98 @@ enum Segment {
 impl KnownRoutes {
     /// Every operation of `api`, plus the documents served beside it (`extra`, GET only).
     pub fn from_openapi(api: &OpenApi, extra: &[&str]) -> Self {
-        let mut routes: Vec<(Vec<Segment>, Vec<Method>)> = api
+        let mut routes: Vec<Route> = api
             .paths
             .paths
             .iter()
             .map(|(template, item)| {
-                let methods = [
-                    (Method::GET, item.get.is_some()),
-                    (Method::PUT, item.put.is_some()),
-                    (Method::POST, item.post.is_some()),
-                    (Method::DELETE, item.delete.is_some()),
-                    (Method::PATCH, item.patch.is_some()),
+                let operations = [
+                    (Method::GET, &item.get),
+                    (Method::PUT, &item.put),
+                    (Method::POST, &item.post),
+                    (Method::DELETE, &item.delete),
+                    (Method::PATCH, &item.patch),
                 ]
                 .into_iter()
-                .filter_map(|(method, present)| present.then_some(method))
+                .filter_map(|(method, operation)| Some((method, produces(operation.as_ref()?))))
                 .collect();
-                (segments(template), methods)
+                Route {
+                    template: segments(template),
+                    operations,
+                }
             })
             .collect();
-        routes.extend(extra.iter().map(|path| (segments(path), vec![Method::GET])));
+        routes.extend(extra.iter().map(|path| Route {
+            template: segments(path),
+            operations: vec![(Method::GET, Vec::new())],
+        }));
         Self(routes)
+    }
+
+    /// The media types the operation `method path` produces when it succeeds; `None` for no
+    /// operation. A path several templates match (`/v1/wage-tables/lookup` and `…/{id}`) is the one
+    /// with the most literal segments, as the router picks it.
+    pub fn produces(&self, path: &str, method: &Method) -> Option<&[String]> {
+        let parts: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .filter(|route| matches(&route.template, &parts))
+            .filter_map(|route| {
+                let (_, media) = route.operations.iter().find(|(m, _)| m == method)?;
+                let literals = route
+                    .template
+                    .iter()
+                    .filter(|s| matches!(s, Segment::Literal(_)))
+                    .count();
+                Some((literals, media.as_slice()))
+            })
+            .max_by_key(|(literals, _)| *literals)
+            .map(|(_, media)| media)
     }
 
     /// The methods `path` answers, in a stable order; empty when no route has this path.
     pub fn allowed(&self, path: &str) -> Vec<Method> {
         let parts: Vec<&str> = path.split('/').collect();
         let mut allowed: Vec<Method> = Vec::new();
-        for (template, methods) in &self.0 {
-            let matches = template.len() == parts.len()
-                && template.iter().zip(&parts).all(|(segment, part)| match segment {
-                    Segment::Literal(literal) => literal == part,
-                    Segment::Parameter => !part.is_empty(),
-                });
-            if matches {
-                allowed.extend(
-                    methods
-                        .iter()
-                        .filter(|m| !allowed.contains(m))
-                        .cloned()
-                        .collect::<Vec<_>>(),
-                );
+        for route in self.0.iter().filter(|route| matches(&route.template, &parts)) {
+            for (method, _) in &route.operations {
+                if !allowed.contains(method) {
+                    allowed.push(method.clone());
+                }
             }
         }
         allowed.sort_by_key(|m| m.to_string());
         allowed
     }
+}
+
+fn matches(template: &[Segment], parts: &[&str]) -> bool {
+    template.len() == parts.len()
+        && template.iter().zip(parts).all(|(segment, part)| match segment {
+            Segment::Literal(literal) => literal == part,
+            Segment::Parameter => !part.is_empty(),
+        })
+}
+
+/// The media types of an operation's success (2xx) responses.
+fn produces(operation: &utoipa::openapi::path::Operation) -> Vec<String> {
+    let mut media: Vec<String> = Vec::new();
+    for (status, response) in &operation.responses.responses {
+        let utoipa::openapi::RefOr::T(response) = response else {
+            continue;
+        };
+        if status.starts_with('2') {
+            media.extend(
+                response
+                    .content
+                    .keys()
+                    .filter(|k| !media.contains(k))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+        }
+    }
+    media
 }
 
 fn segments(template: &str) -> Vec<Segment> {
@@ -105,8 +159,10 @@ mod tests {
             "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
             "paths": {
                 "/v1/wage-tables": {"get": {"responses": {}}, "post": {"responses": {}}},
-                "/v1/wage-tables/{id}": {"get": {"responses": {}}},
-                "/v1/wage-tables/lookup": {"get": {"responses": {}}},
+                "/v1/wage-tables/{id}": {"get": {"responses": {"200": {"description": "t", "content": {
+                    "application/json": {}, "text/csv": {}}}}}},
+                "/v1/wage-tables/lookup": {"get": {"responses": {"200": {"description": "t", "content": {
+                    "application/json": {}}}, "404": {"description": "t", "content": {"application/problem+json": {}}}}}},
                 "/v1/applications/{id}": {"get": {"responses": {}}, "patch": {"responses": {}}}
             }
         }))
@@ -121,6 +177,22 @@ mod tests {
         assert_eq!(routes.allowed("/v1/wage-tables/lookup"), vec![Method::GET]);
         assert_eq!(routes.allowed("/v1/applications/abc"), vec![Method::GET, Method::PATCH]);
         assert_eq!(routes.allowed("/openapi.json"), vec![Method::GET]);
+    }
+
+    #[test]
+    fn an_operation_produces_what_its_success_responses_carry_the_most_literal_template_first() {
+        let routes = routes();
+        assert_eq!(
+            routes.produces("/v1/wage-tables/abc", &Method::GET).unwrap(),
+            ["application/json", "text/csv"]
+        );
+        assert_eq!(
+            routes.produces("/v1/wage-tables/lookup", &Method::GET).unwrap(),
+            ["application/json"]
+        );
+        assert!(routes.produces("/v1/wage-tables", &Method::GET).unwrap().is_empty());
+        assert_eq!(routes.produces("/v1/wage-tables/abc", &Method::POST), None);
+        assert_eq!(routes.produces("/v1/nothing", &Method::GET), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{BodyMedia, QueryParams, RawBody, field_errors, parse_query};
+use super::representation::{self, Format, FormatQuery, JSON_OR_CSV};
 use super::validate;
 use super::write::{command, created, respond};
 use crate::auth::AuthUser;
@@ -186,8 +187,20 @@ fn row_dto(r: MedianWage) -> WageRowDto {
     }
 }
 
-/// Parses a CSV upload: header `post_code,title_en,title_zh,industry_section,median_monthly_wage_hkd,
-/// normal_hours_per_day,is_common_post`. Every bad row is reported by its line number.
+/// The columns of a wage table as CSV, in upload and download alike.
+const WAGE_COLUMNS: [&str; 7] = [
+    "post_code",
+    "title_en",
+    "title_zh",
+    "industry_section",
+    "median_monthly_wage_hkd",
+    "normal_hours_per_day",
+    "is_common_post",
+];
+
+/// Parses a CSV upload with the header [`WAGE_COLUMNS`]. A bad row is named by the line of the file it
+/// starts on (a quoted field may span lines), with every bad cell of it and the type that cell needs;
+/// nothing is kept unless every row is good.
 pub fn parse_csv(bytes: &[u8]) -> Result<Vec<WageRowDto>, ApiError> {
     // PostgreSQL cannot store the NUL character: name its line before anything else.
     if let Some(at) = bytes.iter().position(|b| *b == 0) {
@@ -197,54 +210,44 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<WageRowDto>, ApiError> {
             "must not contain the NUL character",
         ));
     }
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
-    let expected = [
-        "post_code",
-        "title_en",
-        "title_zh",
-        "industry_section",
-        "median_monthly_wage_hkd",
-        "normal_hours_per_day",
-        "is_common_post",
-    ];
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(bytes);
     let headers = reader
         .headers()
-        .map_err(|_| ApiError::field("line 1", "is not a readable CSV header"))?
+        .map_err(|_| ApiError::field("line 1", "is not a readable CSV header (UTF-8, comma-separated)"))?
         .clone();
-    if headers.iter().collect::<Vec<_>>() != expected {
+    if headers.iter().collect::<Vec<_>>() != WAGE_COLUMNS {
         return Err(ApiError::field(
             "line 1",
-            format!("the header must be exactly: {}", expected.join(",")),
+            format!("the header must be exactly: {}", WAGE_COLUMNS.join(",")),
         ));
     }
     let mut rows = Vec::new();
     let mut errors = Vec::new();
-    for (index, record) in reader.deserialize::<WageRowDto>().enumerate() {
-        let line = index + 2;
-        match record {
-            Ok(row) => match row.validate() {
-                Ok(()) => rows.push(row),
-                Err(e) => errors.extend(
-                    field_errors(&e)
-                        .into_iter()
-                        .map(|f| FieldError::new(format!("line {line}: {}", f.field), f.reason)),
-                ),
-            },
-            Err(e) => {
-                let column = match e.kind() {
-                    csv::ErrorKind::Deserialize { err, .. } => {
-                        err.field().and_then(|i| expected.get(i as usize)).copied()
-                    }
-                    _ => None,
-                };
-                let reason = match e.kind() {
-                    csv::ErrorKind::UnequalLengths { .. } => "has the wrong number of columns".to_owned(),
-                    _ => "has a value of the wrong type".to_owned(),
-                };
-                errors.push(FieldError::new(
-                    format!("line {line}{}", column.map(|c| format!(": {c}")).unwrap_or_default()),
-                    reason,
-                ));
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(line, csv::Position::line);
+                match wage_row(&record) {
+                    Ok(row) => rows.push(row),
+                    Err(cells) => errors.extend(
+                        cells
+                            .into_iter()
+                            .map(|(column, reason)| FieldError::new(format!("line {line}: {column}"), reason)),
+                    ),
+                }
+            }
+            Err(err) => {
+                let line = err.position().map_or(line, csv::Position::line);
+                errors.push(FieldError::new(format!("line {line}"), "is not valid UTF-8 CSV"));
+                if !matches!(err.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    break;
+                }
             }
         }
     }
@@ -253,6 +256,93 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<WageRowDto>, ApiError> {
     } else {
         Err(ApiError::Validation(errors))
     }
+}
+
+/// One CSV record as a row, or every bad cell of it (column, what it must be).
+fn wage_row(record: &csv::StringRecord) -> Result<WageRowDto, Vec<(String, String)>> {
+    if record.len() != WAGE_COLUMNS.len() {
+        return Err(vec![(
+            "columns".to_owned(),
+            format!(
+                "has {} columns; every row needs the header's {}",
+                record.len(),
+                WAGE_COLUMNS.len()
+            ),
+        )]);
+    }
+    let mut bad: Vec<(String, String)> = Vec::new();
+    let cell = |i: usize| record.get(i).unwrap_or_default();
+    let optional = |i: usize| Some(cell(i)).filter(|c| !c.is_empty()).map(str::to_owned);
+    let mut typed = |i: usize, expected: &str, parsed: Option<Option<f64>>| -> Option<f64> {
+        parsed.unwrap_or_else(|| {
+            bad.push((
+                WAGE_COLUMNS[i].to_owned(),
+                format!("must be {expected}, not {:?}", cell(i)),
+            ));
+            None
+        })
+    };
+    let wage = typed(
+        4,
+        "a whole number of Hong Kong dollars (e.g. 14250)",
+        cell(4).parse::<u32>().ok().map(|w| Some(f64::from(w))),
+    );
+    let hours = typed(
+        5,
+        "a number of hours (e.g. 10 or 9.5), or empty",
+        if cell(5).is_empty() {
+            Some(None)
+        } else {
+            cell(5).parse::<f64>().ok().filter(|h| h.is_finite()).map(Some)
+        },
+    );
+    let common = match cell(6).to_ascii_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => {
+            bad.push((
+                WAGE_COLUMNS[6].to_owned(),
+                format!("must be true or false, not {:?}", cell(6)),
+            ));
+            None
+        }
+    };
+    let row = WageRowDto {
+        post_code: cell(0).to_owned(),
+        title_en: cell(1).to_owned(),
+        title_zh: optional(2),
+        industry_section: cell(3).to_owned(),
+        median_monthly_wage_hkd: wage.map_or(1, |w| w as u32),
+        normal_hours_per_day: hours,
+        is_common_post: common.unwrap_or_default(),
+    };
+    if let Err(invalid) = row.validate() {
+        let typed_wrong: Vec<String> = bad.iter().map(|(column, _)| column.clone()).collect();
+        bad.extend(
+            field_errors(&invalid)
+                .into_iter()
+                .filter(|f| !typed_wrong.contains(&f.field))
+                .map(|f| (f.field, f.reason)),
+        );
+    }
+    if bad.is_empty() {
+        Ok(row)
+    } else {
+        bad.sort_by_key(|(column, _)| WAGE_COLUMNS.iter().position(|c| c == column));
+        Err(bad)
+    }
+}
+
+fn wage_csv_row(r: WageRowDto) -> [String; 7] {
+    [
+        r.post_code,
+        r.title_en,
+        r.title_zh.unwrap_or_default(),
+        r.industry_section,
+        r.median_monthly_wage_hkd.to_string(),
+        r.normal_hours_per_day.map(|h| h.to_string()).unwrap_or_default(),
+        r.is_common_post.to_string(),
+    ]
 }
 
 /// Publish a median wage table.
@@ -340,11 +430,15 @@ pub async fn list_wage_tables(user: AuthUser, pool: web::Data<DbPool>) -> Result
 /// One version with its rows.
 ///
 /// The table's metadata and every row: post code, titles, industry section, median monthly wage, normal
-/// daily hours and whether it is a common post. `Accept: text/csv` (or `format=csv`) gives the rows as CSV.
+/// daily hours and whether it is a common post. `Accept: text/csv` (or `format=csv`) gives the rows as CSV,
+/// a download in the upload's own format (it can be published again as it is).
 ///
 /// Who may call it: any signed-in user.
-#[utoipa::path(tag = "wage tables", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Wage table id")), responses(
-    (status = 200, body = WageTableResponse),
+#[utoipa::path(tag = "wage tables", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Wage table id"), FormatQuery), responses(
+    (status = 200, content(
+        (WageTableResponse = "application/json"),
+        (String = "text/csv", example = "post_code,title_en,title_zh,industry_section,median_monthly_wage_hkd,normal_hours_per_day,is_common_post\nASSISTANT_COOK,Assistant Cook,助廚,Catering,14250,10,true")
+    )),
     (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -353,11 +447,19 @@ pub async fn list_wage_tables(user: AuthUser, pool: web::Data<DbPool>) -> Result
 #[get("/wage-tables/{id}")]
 pub async fn get_wage_table(
     user: AuthUser,
+    req: HttpRequest,
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
+    query: QueryParams<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&Role::TOKEN_ROLES)?;
+    let format = representation::choose(&req, query.0.format, &JSON_OR_CSV)?;
     let (table, rows) = reference::wage_table(&pool, id.into_inner()).await?;
+    if format == Format::Csv {
+        let filename = format!("wage-table-{}.csv", representation::filename_part(&table.version_label));
+        let rows = rows.into_iter().map(|row| wage_csv_row(row_dto(row)));
+        return representation::csv_download(&filename, &WAGE_COLUMNS, rows);
+    }
     Ok(HttpResponse::Ok().json(table_response(table, Some(rows))))
 }
 
@@ -446,8 +548,57 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            vec!["line 3: median_monthly_wage_hkd", "line 4", "line 5: post_code"]
+            vec![
+                "line 3: median_monthly_wage_hkd",
+                "line 4: columns",
+                "line 5: post_code"
+            ]
         );
+    }
+
+    #[test]
+    fn lines_are_the_file_s_own_when_a_quoted_title_spans_two() {
+        let csv = format!("{HEADER}A,\"Two\nlines\",,Catering,100,8,true\nB,Next,,Catering,none,8,true\n");
+        let ApiError::Validation(errors) = parse_csv(csv.as_bytes()).unwrap_err() else {
+            panic!("validation")
+        };
+        // Record 2 starts on the file's line 4, not 3.
+        assert_eq!(errors[0].field, "line 4: median_monthly_wage_hkd");
+    }
+
+    #[test]
+    fn every_bad_cell_of_a_row_is_named_with_the_type_it_needs() {
+        let csv = format!("{HEADER}lower,  ,,Catering,12k,many,yes\n");
+        let ApiError::Validation(errors) = parse_csv(csv.as_bytes()).unwrap_err() else {
+            panic!("validation")
+        };
+        let mut fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        fields.dedup(); // a blank title fails both its length and its not-blank rule
+        assert_eq!(
+            fields,
+            [
+                "line 2: post_code",
+                "line 2: title_en",
+                "line 2: median_monthly_wage_hkd",
+                "line 2: normal_hours_per_day",
+                "line 2: is_common_post"
+            ]
+        );
+        let reason = |field: &str| errors.iter().find(|e| e.field == field).unwrap().reason.clone();
+        assert!(reason("line 2: median_monthly_wage_hkd").contains("whole number"));
+        assert!(reason("line 2: normal_hours_per_day").contains("number of hours"));
+        assert!(reason("line 2: is_common_post").contains("true or false"));
+    }
+
+    #[test]
+    fn a_downloaded_table_uploads_again_unchanged() {
+        let csv = format!(
+            "{HEADER}ASSISTANT_COOK,Assistant Cook,助廚,Catering,14250,10,true\nMASON,\"Mason, general\",,Construction,26030,9.5,false\n"
+        );
+        let rows = parse_csv(csv.as_bytes()).unwrap();
+        let again =
+            crate::http::representation::csv_bytes(Some(&WAGE_COLUMNS), rows.into_iter().map(wage_csv_row)).unwrap();
+        assert_eq!(std::str::from_utf8(&again).unwrap(), csv);
     }
 
     #[test]

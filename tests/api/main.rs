@@ -9,6 +9,7 @@ mod cli;
 mod concurrency;
 mod employers;
 mod errors;
+mod exports;
 mod helpers;
 mod idempotency;
 mod job_categories;

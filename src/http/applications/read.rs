@@ -11,6 +11,7 @@ use crate::domain::{ApplicationId, ApplicationStatus, EmployerId};
 use crate::error::{ApiError, Problem};
 use crate::http::CASE_READERS;
 use crate::http::extract::{QueryParams, etag, if_none_match_hits, page_position};
+use crate::http::representation::{self, Format, JSON_OR_CSV, cell};
 use crate::openapi::ReadOneErrors;
 use crate::workflow::{ApplicationFilter, DbPool, applications};
 
@@ -30,18 +31,66 @@ pub struct ApplicationListQuery {
     /// The `next_cursor` of the previous page.
     #[param(pattern = "^-?[0-9]{1,16}\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub cursor: Option<String>,
+    /// `json` or `csv`; overrides `Accept` (for a link a browser follows).
+    #[param(schema_with = crate::openapi::enums::json_or_csv)]
+    pub format: Option<Format>,
+}
+
+/// The columns of the applications list as CSV.
+const LIST_COLUMNS: [&str; 16] = [
+    "reference",
+    "id",
+    "employer_id",
+    "status",
+    "application_type",
+    "posts",
+    "workers_requested",
+    "places_approved",
+    "submitted_on",
+    "screened_in_on",
+    "recommended_by",
+    "decided_by",
+    "decided_on",
+    "created_by",
+    "created_at",
+    "version",
+];
+
+fn list_row(a: ApplicationResponse) -> [String; 16] {
+    let posts: Vec<&str> = a.vacancies.iter().map(|v| v.post_title.as_str()).collect();
+    [
+        a.reference.clone(),
+        a.id.to_string(),
+        a.employer_id.to_string(),
+        a.status.to_string(),
+        a.application_type.as_str().to_owned(),
+        posts.join("; "),
+        a.workers_requested.to_string(),
+        cell(a.places_approved),
+        cell(a.submitted_on),
+        cell(a.screened_in_on),
+        cell(a.recommended_by),
+        cell(a.decided_by),
+        cell(a.decided_on),
+        a.created_by,
+        a.created_at.to_rfc3339(),
+        a.version.to_string(),
+    ]
 }
 
 /// List applications, newest first, one page at a time.
 ///
 /// Filter by `status` and, for staff, `employer_id`; page with `limit` and `next_cursor`. An employer sees
 /// only its own applications, whatever `employer_id` says. `Accept: text/csv` (or `format=csv`) gives the
-/// page as CSV.
+/// page as CSV (a download, one row per application, the next page in a `Link: rel="next"` header).
 ///
 /// Who may call it: caseworkers, approvers and auditors; an employer user for its own records only (another
 /// employer's are 404, as if they did not exist).
 #[utoipa::path(tag = "applications", security(("bearer" = [])), params(ApplicationListQuery), responses(
-    (status = 200, body = ApplicationListResponse),
+    (status = 200, content(
+        (ApplicationListResponse = "application/json"),
+        (String = "text/csv", example = "reference,id,employer_id,status,application_type,posts,workers_requested,places_approved,submitted_on,screened_in_on,recommended_by,decided_by,decided_on,created_by,created_at,version\nESLS-2026-000042,4b8f…,9c1d…,SUBMITTED,NEW,Dishwasher,2,,2026-03-02,,,,,employer-1,2026-03-02T02:00:00+00:00,2")
+    ), headers(("Link" = String, description = "CSV only: the next page, `<…>; rel=\"next\"`"))),
     (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -50,24 +99,35 @@ pub struct ApplicationListQuery {
 #[get("/applications")]
 pub async fn list_applications(
     user: AuthUser,
+    req: HttpRequest,
     pool: web::Data<DbPool>,
+    clock: web::Data<Clock>,
     query: QueryParams<ApplicationListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&CASE_READERS)?;
     let query = query.0;
+    let format = representation::choose(&req, query.format, &JSON_OR_CSV)?;
     let (limit, cursor) = page_position(query.limit, query.cursor.as_deref())?;
     let filter = ApplicationFilter {
         status: query.status,
         employer_id: query.employer_id.map(EmployerId),
     };
     let page = applications::list(&pool, user.viewer(), filter, cursor, limit).await?;
+    let items = page.items.into_iter().map(|a| ApplicationResponse::new(a, user.role));
+    let next_cursor = page.next_cursor.map(|c| c.encode());
+    if format == Format::Csv {
+        let filename = format!("applications-{}.csv", clock.today());
+        return representation::csv_page(
+            &req,
+            &filename,
+            &LIST_COLUMNS,
+            items.map(list_row),
+            next_cursor.as_deref(),
+        );
+    }
     Ok(HttpResponse::Ok().json(ApplicationListResponse {
-        items: page
-            .items
-            .into_iter()
-            .map(|a| ApplicationResponse::new(a, user.role))
-            .collect(),
-        next_cursor: page.next_cursor.map(|c| c.encode()),
+        items: items.collect(),
+        next_cursor,
     }))
 }
 
