@@ -9,7 +9,15 @@
 //! | `SLS_BIND` | `127.0.0.1:8080` |
 //! | `SLS_DATA_DIR` | the user's local data directory + `sls-case` (root: `/var/lib/sls-case`) |
 //! | `SLS_CORS_ORIGINS` | unset: no cross-origin access (a comma-separated list of `scheme://host[:port]`) |
-//! | `SLS_JWT_SECRET` | unset: a random secret kept in `SLS_DATA_DIR/jwt-secret` |
+//! | `SLS_ENV` | `development` (or `production`: refuses development secrets, see [`Settings::check_production`]) |
+//! | `SLS_JWT_SECRET` | unset: a random secret kept in `SLS_DATA_DIR/jwt-secret` (development only) |
+//! | `SLS_OIDC_ISSUER` | unset: no identity provider; set: accept its RS256/ES256 tokens |
+//! | `SLS_OIDC_JWKS_URL` / `SLS_OIDC_JWKS_FILE` | where its signing keys are (one of them, with the issuer) |
+//! | `SLS_OIDC_AUDIENCE` | `SLS_JWT_AUDIENCE` |
+//! | `SLS_OIDC_ROLE_CLAIM` / `SLS_OIDC_ROLE_PREFIX` | `roles` (a dotted path, e.g. `realm_access.roles`) / none |
+//! | `SLS_OIDC_EMPLOYER_CLAIM` / `SLS_OIDC_AGENCY_CLAIM` | `employer_id` / `agency` |
+//! | `SLS_OIDC_ALGORITHMS` | `RS256,ES256` |
+//! | `SLS_OIDC_JWKS_CACHE_SECS` / `SLS_OIDC_JWKS_MIN_REFETCH_SECS` | `3600` / `10` |
 //! | `SLS_JWT_ISSUER` / `SLS_JWT_AUDIENCE` | `sls-case` / `sls-case-api` |
 //! | `SLS_JWT_LEEWAY_SECS` | `30` |
 //! | `SLS_PII_KEY` | unset: a random key kept in `SLS_DATA_DIR/pii-key` (travel document HMACs) |
@@ -48,6 +56,10 @@ pub struct Settings {
     /// Absolute (see [`data_dir`]).
     pub data_dir: PathBuf,
     pub jwt: JwtSettings,
+    /// An OpenID Connect provider whose tokens are accepted; `None`: only the service's own HS256.
+    pub oidc: Option<OidcSettings>,
+    /// `production` refuses development secrets; `development` creates them.
+    pub environment: Environment,
     /// The key travel document numbers are hashed with; `None`: the development key under the data
     /// directory. Changing it orphans every stored hash, so production sets it once and keeps it.
     pub pii_key: Option<SecretString>,
@@ -71,6 +83,54 @@ pub struct JwtSettings {
     pub leeway_secs: u64,
     /// The longest a token may live (`exp - iat`): a stolen token is useful for this long at most.
     pub max_lifetime: Duration,
+}
+
+/// Where the service runs: in production nothing falls back to a development secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+impl FromStr for Environment {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        match s {
+            "development" => Ok(Self::Development),
+            "production" => Ok(Self::Production),
+            other => bail!("SLS_ENV must be `development` or `production`, not `{other}`"),
+        }
+    }
+}
+
+/// An OpenID Connect identity provider: staff sign in there, and its signed access tokens are accepted.
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    /// The `iss` its tokens carry, exactly.
+    pub issuer: String,
+    pub jwks: JwksSource,
+    /// The `aud` its tokens must carry for this service.
+    pub audience: String,
+    /// Where the role is in the claims: a dotted path to a string or a list of strings.
+    pub role_claim: String,
+    /// Stripped from a role value before it is read (`sls-case-caseworker` → `caseworker`).
+    pub role_prefix: String,
+    pub employer_claim: String,
+    pub agency_claim: String,
+    /// The signature algorithms accepted (asymmetric only).
+    pub algorithms: Vec<jsonwebtoken::Algorithm>,
+    /// How long fetched keys are used before they are fetched again.
+    pub cache_for: Duration,
+    /// The shortest time between two fetches prompted by an unknown `kid`, so tokens naming made-up
+    /// keys cannot make the service hammer the provider.
+    pub min_refetch: Duration,
+}
+
+/// Where a provider's JSON Web Key Set is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JwksSource {
+    Url(url::Url),
+    File(PathBuf),
 }
 
 /// Signed checkpoints of the audit trail's chain heads (docs/audit.md).
@@ -165,6 +225,7 @@ impl Settings {
             bail!("SLS_AUDIT_KEY must be at least {MIN_AUDIT_KEY_BYTES} bytes long");
         }
         let workers_default = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let audience: String = parse(&lookup, "SLS_JWT_AUDIENCE", "sls-case-api".to_owned())?;
         let settings = Self {
             database_url: lookup("DATABASE_URL").filter(|s| !s.is_empty()).map(SecretString::from),
             app_database_url: lookup("SLS_APP_DATABASE_URL")
@@ -178,10 +239,12 @@ impl Settings {
             jwt: JwtSettings {
                 secret: secret.map(SecretString::from),
                 issuer: parse(&lookup, "SLS_JWT_ISSUER", "sls-case".to_owned())?,
-                audience: parse(&lookup, "SLS_JWT_AUDIENCE", "sls-case-api".to_owned())?,
+                audience: audience.clone(),
                 leeway_secs: parse(&lookup, "SLS_JWT_LEEWAY_SECS", 30)?,
                 max_lifetime: Duration::from_secs(parse(&lookup, "SLS_JWT_MAX_LIFETIME_SECS", 86_400)?),
             },
+            oidc: oidc(&lookup, &audience)?,
+            environment: parse(&lookup, "SLS_ENV", Environment::Development)?,
             pii_key: pii_key.map(SecretString::from),
             checkpoints: CheckpointSettings {
                 key: audit_key.map(SecretString::from),
@@ -211,6 +274,31 @@ impl Settings {
             bail!("the SLS_DB_*_SECS timeouts must be at least 1 second");
         }
         Ok(settings)
+    }
+
+    /// In production nothing may fall back to a development secret kept beside the data: tokens need
+    /// `SLS_JWT_SECRET` or an identity provider, and the travel-document and audit keys must be set.
+    pub fn check_production(&self) -> anyhow::Result<()> {
+        if self.environment != Environment::Production {
+            return Ok(());
+        }
+        if self.jwt.secret.is_none() && self.oidc.is_none() {
+            bail!(
+                "SLS_ENV=production: set SLS_JWT_SECRET or an identity provider (SLS_OIDC_ISSUER with SLS_OIDC_JWKS_URL or SLS_OIDC_JWKS_FILE); the development secret is not used in production"
+            );
+        }
+        for (name, value) in [("SLS_PII_KEY", &self.pii_key), ("SLS_AUDIT_KEY", &self.checkpoints.key)] {
+            if value.is_none() {
+                bail!("SLS_ENV=production: set {name}; development keys are not used in production");
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the service's own HS256 tokens are accepted: with a configured secret, or the
+    /// development one outside production.
+    pub fn local_tokens(&self) -> bool {
+        self.jwt.secret.is_some() || self.environment == Environment::Development
     }
 
     /// The JWT signing secret: the configured one, or the development secret kept under the data
@@ -275,6 +363,75 @@ fn data_dir(configured: Option<String>) -> anyhow::Result<PathBuf> {
         None => dirs::data_local_dir().map_or_else(|| PathBuf::from(".sls-case"), |d| d.join("sls-case")),
     };
     std::path::absolute(&dir).with_context(|| format!("resolving the data directory {}", dir.display()))
+}
+
+/// The identity provider, when `SLS_OIDC_ISSUER` is set.
+fn oidc(lookup: &impl Fn(&str) -> Option<String>, default_audience: &str) -> anyhow::Result<Option<OidcSettings>> {
+    let value = |key: &str| lookup(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let Some(issuer) = value("SLS_OIDC_ISSUER") else {
+        if let Some(key) = ["SLS_OIDC_JWKS_URL", "SLS_OIDC_JWKS_FILE"]
+            .into_iter()
+            .find(|k| value(k).is_some())
+        {
+            bail!("{key} is set without SLS_OIDC_ISSUER");
+        }
+        return Ok(None);
+    };
+    let jwks = match (value("SLS_OIDC_JWKS_URL"), value("SLS_OIDC_JWKS_FILE")) {
+        (Some(url), None) => {
+            let url =
+                url::Url::parse(&url).map_err(|e| anyhow::anyhow!("SLS_OIDC_JWKS_URL={url:?} is not a URL: {e}"))?;
+            if !matches!(url.scheme(), "https" | "http") {
+                bail!("SLS_OIDC_JWKS_URL must be an https (or http) URL");
+            }
+            JwksSource::Url(url)
+        }
+        (None, Some(file)) => JwksSource::File(
+            std::path::absolute(&file).with_context(|| format!("resolving SLS_OIDC_JWKS_FILE {file}"))?,
+        ),
+        _ => bail!("SLS_OIDC_ISSUER needs exactly one of SLS_OIDC_JWKS_URL and SLS_OIDC_JWKS_FILE"),
+    };
+    let algorithms = value("SLS_OIDC_ALGORITHMS")
+        .unwrap_or_else(|| "RS256,ES256".to_owned())
+        .split(',')
+        .map(|name| {
+            let name = name.trim();
+            match name.parse::<jsonwebtoken::Algorithm>() {
+                Ok(alg)
+                    if !matches!(
+                        alg,
+                        jsonwebtoken::Algorithm::HS256
+                            | jsonwebtoken::Algorithm::HS384
+                            | jsonwebtoken::Algorithm::HS512
+                    ) =>
+                {
+                    Ok(alg)
+                }
+                _ => {
+                    bail!("SLS_OIDC_ALGORITHMS: {name:?} is not an asymmetric JWS algorithm (RS256, ES256, PS256, ...)")
+                }
+            }
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let seconds = |key: &str, default: u64| -> anyhow::Result<Duration> {
+        value(key)
+            .map_or(Ok(default), |v| {
+                v.parse().map_err(|e| anyhow::anyhow!("{key}={v:?} is not valid: {e}"))
+            })
+            .map(Duration::from_secs)
+    };
+    Ok(Some(OidcSettings {
+        issuer,
+        jwks,
+        audience: value("SLS_OIDC_AUDIENCE").unwrap_or_else(|| default_audience.to_owned()),
+        role_claim: value("SLS_OIDC_ROLE_CLAIM").unwrap_or_else(|| "roles".to_owned()),
+        role_prefix: value("SLS_OIDC_ROLE_PREFIX").unwrap_or_default(),
+        employer_claim: value("SLS_OIDC_EMPLOYER_CLAIM").unwrap_or_else(|| "employer_id".to_owned()),
+        agency_claim: value("SLS_OIDC_AGENCY_CLAIM").unwrap_or_else(|| "agency".to_owned()),
+        algorithms,
+        cache_for: seconds("SLS_OIDC_JWKS_CACHE_SECS", 3600)?,
+        min_refetch: seconds("SLS_OIDC_JWKS_MIN_REFETCH_SECS", 10)?,
+    }))
 }
 
 /// `SLS_CORS_ORIGINS`: a comma-separated list of origins, each `scheme://host[:port]` exactly as a
@@ -391,6 +548,80 @@ mod tests {
             let err = settings(&[("SLS_CORS_ORIGINS", bad)]).unwrap_err();
             assert!(err.to_string().contains("SLS_CORS_ORIGINS"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn an_identity_provider_needs_its_issuer_and_one_key_source() {
+        assert!(settings(&[]).unwrap().oidc.is_none());
+        let s = settings(&[
+            ("SLS_OIDC_ISSUER", "https://sso.labour.gov.hk/realms/staff"),
+            ("SLS_OIDC_JWKS_URL", "https://sso.labour.gov.hk/realms/staff/certs"),
+            ("SLS_OIDC_ROLE_CLAIM", "realm_access.roles"),
+        ])
+        .unwrap();
+        let oidc = s.oidc.unwrap();
+        assert_eq!(oidc.audience, "sls-case-api");
+        assert_eq!(oidc.role_claim, "realm_access.roles");
+        assert_eq!(
+            oidc.algorithms,
+            [jsonwebtoken::Algorithm::RS256, jsonwebtoken::Algorithm::ES256]
+        );
+        for bad in [
+            vec![("SLS_OIDC_ISSUER", "https://sso")],
+            vec![
+                ("SLS_OIDC_ISSUER", "https://sso"),
+                ("SLS_OIDC_JWKS_URL", "https://sso/certs"),
+                ("SLS_OIDC_JWKS_FILE", "/k.json"),
+            ],
+            vec![("SLS_OIDC_JWKS_URL", "https://sso/certs")],
+            vec![
+                ("SLS_OIDC_ISSUER", "https://sso"),
+                ("SLS_OIDC_JWKS_FILE", "/k.json"),
+                ("SLS_OIDC_ALGORITHMS", "HS256"),
+            ],
+            vec![
+                ("SLS_OIDC_ISSUER", "https://sso"),
+                ("SLS_OIDC_JWKS_URL", "ftp://sso/certs"),
+            ],
+        ] {
+            assert!(settings(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn production_refuses_to_run_on_development_secrets() {
+        let dev = settings(&[]).unwrap();
+        assert!(dev.check_production().is_ok() && dev.local_tokens());
+        let bare = settings(&[("SLS_ENV", "production")]).unwrap();
+        assert!(
+            bare.check_production()
+                .unwrap_err()
+                .to_string()
+                .contains("SLS_JWT_SECRET or an identity provider")
+        );
+        let keys = [("SLS_PII_KEY", "p".repeat(32)), ("SLS_AUDIT_KEY", "a".repeat(32))];
+        let with = |extra: &[(&str, &str)]| {
+            let mut vars: Vec<(&str, &str)> = vec![("SLS_ENV", "production")];
+            vars.extend(keys.iter().map(|(k, v)| (*k, v.as_str())));
+            vars.extend(extra);
+            settings(&vars).unwrap()
+        };
+        let secret = "s".repeat(32);
+        let local = with(&[("SLS_JWT_SECRET", &secret)]);
+        assert!(local.check_production().is_ok() && local.local_tokens());
+        let provider = with(&[("SLS_OIDC_ISSUER", "https://sso"), ("SLS_OIDC_JWKS_FILE", "/k.json")]);
+        assert!(provider.check_production().is_ok());
+        // Only the provider's tokens: no development secret stands in.
+        assert!(!provider.local_tokens());
+        let no_keys = settings(&[("SLS_ENV", "production"), ("SLS_JWT_SECRET", &secret)]).unwrap();
+        assert!(
+            no_keys
+                .check_production()
+                .unwrap_err()
+                .to_string()
+                .contains("SLS_PII_KEY")
+        );
+        assert!(settings(&[("SLS_ENV", "prod")]).is_err());
     }
 
     #[test]

@@ -34,6 +34,7 @@ use crate::startup::AppState;
 /// service's own URL (`SLS_APP_DATABASE_URL`, no `DATABASE_URL`), it serves without migrating: in
 /// production the owner's credentials stay with `sls-case migrate`, away from the serving process.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    settings.check_production()?;
     let database = owner_database(&settings).await?;
     let described = match &database {
         Some(database) => {
@@ -55,7 +56,12 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     };
 
     let pool = service_pool(&settings, database.as_ref().map(embedded_pg::url)).await?;
-    let jwt = JwtKeys::new(&settings.jwt_secret()?, &settings.jwt);
+    let jwt = if settings.local_tokens() {
+        JwtKeys::new(&settings.jwt_secret()?, &settings.jwt)
+    } else {
+        JwtKeys::unusable(&settings.jwt)
+    };
+    let identity_provider = identity_provider(&settings).await?;
     let documents = personal_data::TravelDocumentKey::new(settings.pii_key()?);
     let audit_key = settings.audit_key()?;
     let checkpoint_timer = (!settings.checkpoints.interval.is_zero()).then(|| {
@@ -69,8 +75,11 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         ))
     });
     let final_checkpoint_pool = pool.clone();
-    let state =
+    let mut state =
         AppState::new(pool, jwt, documents, settings.max_body_bytes)?.with_cors_origins(settings.cors_origins.clone());
+    if let Some(provider) = identity_provider {
+        state = state.with_identity_provider(provider);
+    }
     let listener = TcpListener::bind(settings.bind).with_context(|| format!("binding {}", settings.bind))?;
     let address = listener.local_addr()?;
 
@@ -100,6 +109,22 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         }
     }
     result.context("HTTP server")
+}
+
+/// The identity provider, its keys fetched once at start so a wrong URL or file shows in the log at
+/// once (the service still starts: the keys are fetched again when a token needs them).
+async fn identity_provider(settings: &Settings) -> anyhow::Result<Option<auth::oidc::IdentityProvider>> {
+    let Some(oidc) = settings.oidc.clone() else {
+        return Ok(None);
+    };
+    let provider = auth::oidc::IdentityProvider::new(oidc, settings.jwt.leeway_secs, settings.jwt.max_lifetime)?;
+    match provider.refresh().await {
+        Ok(keys) => tracing::info!(issuer = provider.issuer(), keys, "identity provider keys fetched"),
+        Err(err) => {
+            tracing::warn!(issuer = provider.issuer(), error = %format!("{err:#}"), "identity provider keys could not be fetched at start")
+        }
+    }
+    Ok(Some(provider))
 }
 
 /// Applies pending migrations as the schema's owner, and gives the service's login its password when

@@ -151,6 +151,12 @@ fn main() -> ExitCode {
             ttl,
         } => {
             sls_case::telemetry::init(settings.log_format, "warn");
+            if !settings.local_tokens() {
+                eprintln!(
+                    "error: SLS_ENV=production without SLS_JWT_SECRET: the service accepts only the identity provider's tokens, so there is nothing to mint with"
+                );
+                return ExitCode::FAILURE;
+            }
             if settings.jwt.secret.is_none() {
                 // Standard error: standard output is the token alone, for `$(sls-case token ...)`.
                 eprintln!(

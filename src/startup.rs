@@ -16,6 +16,7 @@ use utoipa_actix_web::{AppExt, UtoipaApp, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::JwtKeys;
+use crate::auth::oidc::IdentityProvider;
 use crate::clock::Clock;
 use crate::db::DbPool;
 use crate::http::extract::BodyLimits;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub metrics: PrometheusMetrics,
     /// Browser origins allowed cross-origin; empty: CORS off.
     pub cors_origins: Vec<String>,
+    /// The OpenID Connect provider whose tokens are accepted besides the service's own.
+    pub identity_provider: Option<web::Data<IdentityProvider>>,
 }
 
 impl AppState {
@@ -65,12 +68,19 @@ impl AppState {
             documents: web::Data::new(documents),
             metrics,
             cors_origins: Vec::new(),
+            identity_provider: None,
         })
     }
 
     /// Uses `clock` instead of the system clock (tests move it instead of waiting).
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = web::Data::new(clock);
+        self
+    }
+
+    /// Accepts `provider`'s tokens (`SLS_OIDC_*`).
+    pub fn with_identity_provider(mut self, provider: IdentityProvider) -> Self {
+        self.identity_provider = Some(web::Data::new(provider));
         self
     }
 
@@ -138,6 +148,11 @@ pub fn build_app(
         .app_data(state.documents.clone())
         .app_data(web::Data::new(state.metrics.registry.clone()))
         .app_data(routes)
+        .configure(|cfg| {
+            if let Some(provider) = state.identity_provider.clone() {
+                cfg.app_data(provider);
+            }
+        })
         .configure(http::extractor_configs)
         .route("/docs", web::get().to(redirect_to_docs))
         // No validator badge: it would fetch from an outside host and send it the document's URL.

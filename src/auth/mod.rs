@@ -1,14 +1,19 @@
 //! Bearer-token authentication and the permission helpers every handler calls first.
 //!
-//! Tokens are HS256 JWTs (the algorithm is pinned: a token that names another is refused) carrying
-//! `sub`, `role`, `employer_id` (employer users only), `exp`, `iat`, `iss` and `aud`; all but
-//! `employer_id` are required. Every decoding failure is the same 401, so a client learns nothing about
-//! why a forged token failed.
+//! Two kinds of token are accepted. The service's own: HS256 JWTs (the algorithm is pinned) carrying
+//! `sub`, `role`, `employer_id` (employer users only), `exp`, `iat`, `iss` and `aud`, minted by
+//! `sls-case token` for local use or by a trusted issuer sharing `SLS_JWT_SECRET`. And, when one is
+//! configured, an OpenID Connect provider's RS256/ES256 tokens (`oidc`). The token's header picks which
+//! check applies, never the key: an HS256 token is checked only with the secret, an asymmetric one
+//! only with the provider's published keys. Both end in the same coherence rules ([`admit`]). Every
+//! failure is the same 401, so a client learns nothing about why a forged token failed.
 
-use std::future::{Ready, ready};
+pub mod oidc;
+
 use std::time::Duration;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -140,43 +145,56 @@ impl JwtKeys {
         )?)
     }
 
+    /// A key set no one holds the secret of: in production with only an identity provider, the
+    /// service's own tokens are refused (none can be minted), and no development secret is written.
+    pub fn unusable(settings: &JwtSettings) -> Self {
+        let bytes: [u8; 32] = rand::random();
+        let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        Self::new(&SecretString::from(secret), settings)
+    }
+
     /// Checks a token and returns who it speaks for.
     pub fn verify(&self, token: &str) -> Result<AuthUser, ApiError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|err| {
             tracing::debug!(reason = %err, "bearer token refused");
             ApiError::Unauthenticated
         })?;
-        let claims = data.claims;
-        // Issued in the future, or meant to live longer than any token we issue: not one of ours.
-        let now = jsonwebtoken::get_current_timestamp();
-        if claims.iat > now + self.leeway_secs || claims.exp.saturating_sub(claims.iat) > self.max_lifetime.as_secs() {
-            tracing::debug!("bearer token refused: issued in the future or lives too long");
-            return Err(ApiError::Unauthenticated);
-        }
-        // A token's role and employer binding must be coherent, or it is not a token we issued.
-        let employer_id = match (claims.role, claims.employer_id) {
-            (Role::System, _) => return Err(ApiError::Unauthenticated),
-            (Role::Employer, Some(id)) => Some(EmployerId(id)),
-            (Role::Employer, None) => return Err(ApiError::Unauthenticated),
-            (_, Some(_)) => return Err(ApiError::Unauthenticated),
-            (_, None) => None,
-        };
-        // A subject or agency with control characters (NUL above all, which PostgreSQL cannot store)
-        // is not one we issued, and would be written to the audit trail.
-        let printable = |s: &str| !s.trim().is_empty() && !s.chars().any(char::is_control);
-        if !printable(&claims.sub)
-            || claims.agency.as_deref().is_some_and(|a| !printable(a))
-            || (claims.agency.is_some() && claims.role != Role::Employer)
-        {
-            return Err(ApiError::Unauthenticated);
-        }
-        Ok(AuthUser {
-            sub: claims.sub,
-            role: claims.role,
-            employer_id,
-            agency: claims.agency,
-        })
+        admit(data.claims, self.leeway_secs, self.max_lifetime)
     }
+}
+
+/// The rules every token's claims meet, whoever signed it: issued in the past, living no longer than
+/// `max_lifetime`, a role a token may carry, an employer id exactly for employer users, an agency only
+/// on employer tokens, and a subject and agency that can be written to the audit trail.
+fn admit(claims: Claims, leeway_secs: u64, max_lifetime: Duration) -> Result<AuthUser, ApiError> {
+    // Issued in the future, or meant to live longer than any token we accept: refused.
+    let now = jsonwebtoken::get_current_timestamp();
+    if claims.iat > now + leeway_secs || claims.exp.saturating_sub(claims.iat) > max_lifetime.as_secs() {
+        tracing::debug!("bearer token refused: issued in the future or lives too long");
+        return Err(ApiError::Unauthenticated);
+    }
+    let employer_id = match (claims.role, claims.employer_id) {
+        (Role::System, _) => return Err(ApiError::Unauthenticated),
+        (Role::Employer, Some(id)) => Some(EmployerId(id)),
+        (Role::Employer, None) => return Err(ApiError::Unauthenticated),
+        (_, Some(_)) => return Err(ApiError::Unauthenticated),
+        (_, None) => None,
+    };
+    // A subject or agency with control characters (NUL above all, which PostgreSQL cannot store)
+    // would be written to the audit trail.
+    let printable = |s: &str| !s.trim().is_empty() && !s.chars().any(char::is_control);
+    if !printable(&claims.sub)
+        || claims.agency.as_deref().is_some_and(|a| !printable(a))
+        || (claims.agency.is_some() && claims.role != Role::Employer)
+    {
+        return Err(ApiError::Unauthenticated);
+    }
+    Ok(AuthUser {
+        sub: claims.sub,
+        role: claims.role,
+        employer_id,
+        agency: claims.agency,
+    })
 }
 
 /// The authenticated caller. Taking it as a handler argument makes the endpoint require a token.
@@ -217,27 +235,48 @@ impl AuthUser {
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let keys = req.app_data::<web::Data<JwtKeys>>().cloned();
+        let provider = req.app_data::<web::Data<oidc::IdentityProvider>>().cloned();
+        let token = bearer_token(req).map(str::to_owned);
+        Box::pin(async move {
+            let keys = keys.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("JwtKeys missing from app data")))?;
+            authenticate(&token?, &keys, provider.as_ref().map(|p| p.get_ref())).await
+        })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
-    let keys = req
-        .app_data::<web::Data<JwtKeys>>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("JwtKeys missing from app data")))?;
+fn bearer_token(req: &HttpRequest) -> Result<&str, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
         .ok_or(ApiError::Unauthenticated)?;
     let value = value.to_str().map_err(|_| ApiError::Unauthenticated)?;
-    let token = value
+    value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
-        .ok_or(ApiError::Unauthenticated)?;
-    keys.verify(token.trim())
+        .map(str::trim)
+        .ok_or(ApiError::Unauthenticated)
+}
+
+/// The token's header names its algorithm: HS256 is the service's own, checked with the secret; an
+/// algorithm the identity provider uses is checked with the provider's keys; anything else is refused.
+async fn authenticate(
+    token: &str,
+    keys: &JwtKeys,
+    provider: Option<&oidc::IdentityProvider>,
+) -> Result<AuthUser, ApiError> {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| ApiError::Unauthenticated)?;
+    match (header.alg, provider) {
+        (Algorithm::HS256, _) => keys.verify(token),
+        (alg, Some(provider)) if provider.signs_with(alg) => provider.verify(token, alg, header.kid.as_deref()).await,
+        _ => {
+            tracing::debug!(algorithm = ?header.alg, "bearer token refused: an algorithm not accepted");
+            Err(ApiError::Unauthenticated)
+        }
+    }
 }
 
 #[cfg(test)]

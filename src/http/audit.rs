@@ -136,10 +136,10 @@ pub struct AuditExportQuery {
     pub from: Option<DateTime<Utc>>,
     /// Until this instant (exclusive, RFC 3339).
     pub to: Option<DateTime<Utc>>,
-    /// At most this many events in all (default: every matching event).
-    #[validate(range(min = 1))]
-    #[param(minimum = 1)]
-    pub limit: Option<u64>,
+    /// At most this many events in all (1 to 100,000,000; default: every matching event).
+    #[validate(range(min = 1, max = 100_000_000))]
+    #[param(minimum = 1, maximum = 100_000_000)]
+    pub limit: Option<u32>,
     /// Start after this `seq` (a list page's `next_cursor`).
     #[param(pattern = "^[0-9]{1,18}$")]
     pub cursor: Option<String>,
@@ -312,7 +312,7 @@ pub async fn export_audit_events(
     user.require(&[Role::Auditor])?;
     let format = representation::choose(&req, query.0.format, &[Format::Ndjson, Format::Csv])?;
     let (filter, start) = (query.0.filter(), after_seq(query.0.cursor.as_deref())?);
-    let limit = query.0.limit.unwrap_or(u64::MAX);
+    let limit = query.0.limit.map_or(u64::MAX, u64::from);
     // The first batch is read before the first byte is sent: if the database is not there, the client
     // gets a problem, not a truncated stream.
     let first = audit::search(&pool, &filter, start, batch_size(limit)).await?;

@@ -59,6 +59,33 @@ fn token_command_refuses_an_unknown_role() {
 }
 
 #[test]
+fn production_will_not_start_or_mint_on_development_secrets() {
+    let data = std::env::temp_dir().join(format!("sls-case-prod-{}", uuid::Uuid::new_v4()));
+    let production = |args: &[&str]| {
+        sls_case()
+            .env_remove("SLS_JWT_SECRET")
+            .env("SLS_ENV", "production")
+            .env("SLS_DATA_DIR", &data)
+            .env("SLS_BIND", "127.0.0.1:0")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let serve = production(&["serve"]);
+    assert!(!serve.status.success());
+    assert!(
+        String::from_utf8_lossy(&serve.stderr).contains("set SLS_JWT_SECRET or an identity provider"),
+        "{}",
+        String::from_utf8_lossy(&serve.stderr)
+    );
+    let token = production(&["token", "--role", "caseworker"]);
+    assert!(!token.status.success());
+    assert!(token.stdout.is_empty());
+    // Nothing was created to fall back on.
+    assert!(!data.join("jwt-secret").exists());
+}
+
+#[test]
 fn token_ttl_is_honoured() {
     let output = sls_case()
         .args(["token", "--role", "auditor", "--ttl", "1s"])

@@ -12,6 +12,7 @@ mod errors;
 mod exports;
 mod helpers;
 mod idempotency;
+mod identity;
 mod job_categories;
 mod late_events;
 mod logs;
