@@ -409,8 +409,17 @@ fn describe_data_error(path: &str, message: &str) -> FieldError {
         || message.contains("input contains invalid characters")
         || message.contains("input is out of range")
         || message.contains("trailing input")
+        || message.contains("input is not enough for unique date and time")
+        || message.contains("no possible date and time matching input")
     {
-        "has an invalid format"
+        // chrono's messages: the only free-form strings parsed by serde here are dates and instants.
+        // Instants are named `from`, `to`, `as_of` or `*_at`; every other is a Hong Kong date.
+        let name = field.rsplit('.').next().unwrap_or(&field);
+        if matches!(name, "from" | "to" | "as_of") || name.ends_with("_at") {
+            "must be an instant in RFC 3339, e.g. 2026-03-02T10:00:00+08:00"
+        } else {
+            "must be a date as YYYY-MM-DD (a Hong Kong calendar date), e.g. 2026-03-02"
+        }
     } else if message.contains("invalid digit") || message.contains("cannot parse integer") {
         "must be a whole number"
     } else if message.contains("invalid float") {

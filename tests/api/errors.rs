@@ -196,13 +196,53 @@ async fn every_id_path_and_audit_query_names_its_malformed_parameter() {
     ] {
         app.get(path, &auditor).await.assert_invalid_field("id");
     }
-    app.get("/v1/audit/export?to=tomorrow", &auditor)
+    let instant = app
+        .get("/v1/audit/export?to=tomorrow", &auditor)
         .await
         .assert_invalid_field("to");
+    assert!(
+        instant["errors"][0]["reason"].as_str().unwrap().contains("RFC 3339"),
+        "{instant}"
+    );
     app.get("/v1/audit/export?application_id=7", &auditor)
         .await
         .assert_invalid_field("application_id");
     app.get("/v1/audit/events?limit=501", &auditor)
         .await
         .assert_invalid_field("limit");
+}
+
+#[actix_web::test]
+async fn a_bad_date_names_the_format_it_must_have() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin, None);
+    for (bad, field) in [
+        ("02/03/2026", "effective_from"),
+        ("2026-02-30", "effective_from"),
+        ("2026-03-02T10:00:00Z", "published_on"),
+    ] {
+        let mut body = serde_json::json!({
+            "version_label": "DATES", "published_on": "2026-01-01", "effective_from": "2026-02-01",
+            "source_note": "dates", "rows": []
+        });
+        body[field] = serde_json::json!(bad);
+        let problem = app
+            .post("/v1/wage-tables", &admin, body)
+            .await
+            .assert_invalid_field(field);
+        let reason = problem["errors"][0]["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("YYYY-MM-DD") && reason.contains("Hong Kong"),
+            "{bad}: {reason}"
+        );
+    }
+    let caseworker = app.token(Role::Caseworker, None);
+    let lookup = app
+        .get("/v1/wage-tables/lookup?post=DISHWASHER&on=2-3-2026", &caseworker)
+        .await;
+    let problem = lookup.assert_invalid_field("on");
+    assert!(
+        problem["errors"][0]["reason"].as_str().unwrap().contains("YYYY-MM-DD"),
+        "{problem}"
+    );
 }
