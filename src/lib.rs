@@ -127,6 +127,32 @@ async fn identity_provider(settings: &Settings) -> anyhow::Result<Option<auth::o
     Ok(Some(provider))
 }
 
+/// Where `sls-case probe` asks by default: `/readyz` at the bound address, a wildcard address asked
+/// on the loopback interface.
+pub fn probe_url(bind: std::net::SocketAddr) -> Result<url::Url, url::ParseError> {
+    let host = match bind.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_owned(),
+        ip if ip.is_unspecified() => "[::1]".to_owned(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    url::Url::parse(&format!("http://{host}:{}/readyz", bind.port()))
+}
+
+/// `sls-case probe`: the readiness endpoint's status when it is a success, else why not.
+pub async fn probe(url: url::Url, timeout: std::time::Duration) -> anyhow::Result<u16> {
+    let response = reqwest::Client::builder()
+        .timeout(timeout)
+        .build()?
+        .get(url.clone())
+        .send()
+        .await
+        .with_context(|| format!("asking {url}"))?;
+    let status = response.status();
+    anyhow::ensure!(status.is_success(), "{url} answered {status}");
+    Ok(status.as_u16())
+}
+
 /// Applies pending migrations as the schema's owner, and gives the service's login its password when
 /// one is configured.
 fn migrate_as_owner(settings: &Settings, owner_url: &str) -> anyhow::Result<Vec<String>> {
@@ -256,4 +282,15 @@ async fn with_service_pool<T>(
         cluster.stop()?;
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_probe_asks_a_wildcard_bind_on_the_loopback_interface() {
+        let url = |bind: &str| super::probe_url(bind.parse().unwrap()).unwrap().to_string();
+        assert_eq!(url("0.0.0.0:8080"), "http://127.0.0.1:8080/readyz");
+        assert_eq!(url("[::]:8080"), "http://[::1]:8080/readyz");
+        assert_eq!(url("10.0.0.5:9000"), "http://10.0.0.5:9000/readyz");
+    }
 }

@@ -1,4 +1,4 @@
-//! The `sls-case` command: `serve` (default), `migrate`, `token`.
+//! The `sls-case` command: `serve` (default), `migrate`, `token`, `audit`, `openapi`, `probe`.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -28,6 +28,13 @@ enum Command {
     },
     /// Print the OpenAPI document the service serves at /openapi.json (no database needed).
     Openapi,
+    /// Ask a running service whether it is ready (GET /readyz); exit 0 if so, 1 if not. For container
+    /// health checks, where there is no curl.
+    Probe {
+        /// The service's address; defaults to SLS_BIND (0.0.0.0 asked at 127.0.0.1).
+        #[arg(long)]
+        url: Option<url::Url>,
+    },
     /// Print a bearer token signed with the configured secret, for local use.
     Token {
         /// employer, caseworker, approver, auditor or admin.
@@ -122,6 +129,22 @@ fn main() -> ExitCode {
                         Ok(())
                     }
                 })
+        }
+        Command::Probe { url } => {
+            let url = url.map_or_else(|| sls_case::probe_url(settings.bind), |u| u.join("readyz"));
+            return match url
+                .map_err(anyhow::Error::from)
+                .and_then(|url| actix_web::rt::System::new().block_on(sls_case::probe(url, Duration::from_secs(3))))
+            {
+                Ok(status) => {
+                    println!("ready ({status})");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("not ready: {err:#}");
+                    ExitCode::from(1)
+                }
+            };
         }
         Command::Openapi => match sls_case::startup::openapi_document().to_pretty_json() {
             Ok(json) => {

@@ -394,6 +394,18 @@ fn serve_given_only_the_service_url_serves_without_the_owner() {
     let served = Served::start(&[("SLS_APP_DATABASE_URL", &db.service_url())]);
     assert_eq!(served.status("/readyz"), 200);
     assert_eq!(served.status("/healthz"), 200);
+    // The container health check: `sls-case probe` at the service's address, ready; at a closed port, not.
+    let probe = |address: &str| {
+        sls_case()
+            .args(["probe", "--url", &format!("http://{address}/")])
+            .output()
+            .unwrap()
+    };
+    let ready = probe(&served.address);
+    assert!(ready.status.success(), "{}", String::from_utf8_lossy(&ready.stderr));
+    let closed = probe("127.0.0.1:1");
+    assert_eq!(closed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&closed.stderr).contains("not ready"));
     assert!(
         service_backends(&db)
             .iter()
