@@ -250,7 +250,7 @@ async fn cors_answers_the_configured_origins_only() {
     // Another site: no permission given, and a problem, not a bare error.
     let refused = app.send(preflight("https://evil.example")).await;
     assert_eq!(refused.header("access-control-allow-origin"), None);
-    assert!(refused.status.as_u16() >= 400, "{}", refused.status);
+    assert_eq!(refused.status, 400);
     assert_eq!(refused.content_type(), "application/problem+json");
 }
 
