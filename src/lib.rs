@@ -88,7 +88,8 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         docs = %format!("http://{address}/docs/"),
         database = %described,
         data_dir = %settings.data_dir.display(),
-        "sls-case is listening on http://{address} (API docs at /docs/); get a token with `sls-case token --role caseworker`"
+        "sls-case is listening on http://{address} (API docs at /docs/); get a token with `{} token --role caseworker`",
+        this_program()
     );
 
     let result = startup::run(listener, state, settings.workers)?.await;
@@ -125,6 +126,22 @@ async fn identity_provider(settings: &Settings) -> anyhow::Result<Option<auth::o
         }
     }
     Ok(Some(provider))
+}
+
+/// How to run this very binary again (`target/release/sls-case` after `cargo run --release`), for
+/// the banner's hint: `sls-case` alone is on nobody's PATH until it is installed.
+fn this_program() -> String {
+    let exe = std::env::current_exe().ok();
+    let relative = exe.as_ref().and_then(|exe| {
+        exe.strip_prefix(std::env::current_dir().ok()?)
+            .ok()
+            .map(|p| p.to_path_buf())
+    });
+    match (relative, exe) {
+        (Some(relative), _) => relative.display().to_string(),
+        (None, Some(exe)) => exe.display().to_string(),
+        (None, None) => "sls-case".to_owned(),
+    }
 }
 
 /// Where `sls-case probe` asks by default: `/readyz` at the bound address, a wildcard address asked

@@ -206,6 +206,18 @@ fn preflight(origin: &str) -> actix_web::test::TestRequest {
         ))
 }
 
+/// A caseworker's list of applications, asked by a page on `origin`.
+async fn list_from(app: &TestApp, origin: &str) -> crate::helpers::TestResponse {
+    let token = app.token(sls_case::domain::Role::Caseworker, None);
+    app.send(
+        actix_web::test::TestRequest::get()
+            .uri("/v1/applications")
+            .insert_header(("origin", origin))
+            .insert_header(("authorization", format!("Bearer {token}"))),
+    )
+    .await
+}
+
 #[actix_web::test]
 async fn cors_answers_the_configured_origins_only() {
     let app = TestApp::spawn_configured(256 * 1024, |state| {
@@ -227,15 +239,7 @@ async fn cors_answers_the_configured_origins_only() {
     );
 
     // An actual request from the origin: readable, with the headers a client needs exposed.
-    let token = app.token(sls_case::domain::Role::Caseworker, None);
-    let listed = app
-        .send(
-            actix_web::test::TestRequest::get()
-                .uri("/v1/applications")
-                .insert_header(("origin", "https://case.labour.gov.hk"))
-                .insert_header(("authorization", format!("Bearer {token}"))),
-        )
-        .await;
+    let listed = list_from(&app, "https://case.labour.gov.hk").await;
     assert_eq!(listed.status, 200);
     assert_eq!(
         listed.header("access-control-allow-origin").as_deref(),
@@ -259,15 +263,7 @@ async fn cors_is_off_by_default() {
     let app = TestApp::spawn().await;
     let preflight = app.send(preflight("https://case.labour.gov.hk")).await;
     assert_eq!(preflight.header("access-control-allow-origin"), None);
-    let token = app.token(sls_case::domain::Role::Caseworker, None);
-    let listed = app
-        .send(
-            actix_web::test::TestRequest::get()
-                .uri("/v1/applications")
-                .insert_header(("origin", "https://case.labour.gov.hk"))
-                .insert_header(("authorization", format!("Bearer {token}"))),
-        )
-        .await;
+    let listed = list_from(&app, "https://case.labour.gov.hk").await;
     assert_eq!(listed.status, 200);
     assert_eq!(listed.header("access-control-allow-origin"), None);
 }
