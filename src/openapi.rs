@@ -149,15 +149,14 @@ pub mod enums {
 
     pub fn json_or_csv() -> Object {
         enumeration(
-            &crate::http::representation::JSON_OR_CSV,
+            crate::http::representation::TableFormat::VARIANTS,
             "The representation: `json`, or `csv` for a spreadsheet (overrides `Accept`).",
         )
     }
 
     pub fn ndjson_or_csv() -> Object {
-        use crate::http::representation::Format;
         enumeration(
-            &[Format::Ndjson, Format::Csv],
+            crate::http::representation::ExportFormat::VARIANTS,
             "The representation: `ndjson`, or `csv` for a spreadsheet (overrides `Accept`).",
         )
     }

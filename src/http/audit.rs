@@ -9,7 +9,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::QueryParams;
-use super::representation::{self, Format, cell, csv_bytes};
+use super::representation::{self, ExportFormat, Format, cell, csv_bytes};
 use crate::auth::AuthUser;
 use crate::clock::Clock;
 use crate::domain::Role;
@@ -145,7 +145,7 @@ pub struct AuditExportQuery {
     pub cursor: Option<String>,
     /// `ndjson` or `csv`; overrides `Accept` (for a link a browser follows).
     #[param(schema_with = crate::openapi::enums::ndjson_or_csv)]
-    pub format: Option<Format>,
+    pub format: Option<ExportFormat>,
 }
 
 impl AuditExportQuery {

@@ -12,7 +12,7 @@ use validator::Validate;
 
 use super::CASE_READERS;
 use super::extract::{QueryParams, page_position};
-use super::representation::{self, Format, FormatQuery, JSON_OR_CSV, cell};
+use super::representation::{self, Format, FormatQuery, JSON_OR_CSV, TableFormat, cell};
 use super::workers::ObligationResponse;
 use crate::auth::AuthUser;
 use crate::clock::Clock;
@@ -174,7 +174,7 @@ pub struct ComplianceQuery {
     pub kind: Option<ObligationKind>,
     /// `json` or `csv`; overrides `Accept` (for a link a browser follows).
     #[param(schema_with = crate::openapi::enums::json_or_csv)]
-    pub format: Option<Format>,
+    pub format: Option<TableFormat>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

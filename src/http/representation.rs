@@ -16,8 +16,8 @@ use validator::Validate;
 use super::routes::KnownRoutes;
 use crate::error::ApiError;
 
-/// A representation a client can ask for with `?format=`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A representation of a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Json,
@@ -46,6 +46,40 @@ impl Format {
 /// What a table-like read offers.
 pub const JSON_OR_CSV: [Format; 2] = [Format::Json, Format::Csv];
 
+/// `?format=` of a table-like read: exactly what it offers, so a wrong value's 400 lists only those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::VariantArray)]
+#[serde(rename_all = "lowercase")]
+pub enum TableFormat {
+    Json,
+    Csv,
+}
+
+impl From<TableFormat> for Format {
+    fn from(format: TableFormat) -> Self {
+        match format {
+            TableFormat::Json => Self::Json,
+            TableFormat::Csv => Self::Csv,
+        }
+    }
+}
+
+/// `?format=` of the audit export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::VariantArray)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Ndjson,
+    Csv,
+}
+
+impl From<ExportFormat> for Format {
+    fn from(format: ExportFormat) -> Self {
+        match format {
+            ExportFormat::Ndjson => Self::Ndjson,
+            ExportFormat::Csv => Self::Csv,
+        }
+    }
+}
+
 /// `?format=` alone, for reads that take no other query parameter.
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -53,7 +87,7 @@ pub const JSON_OR_CSV: [Format; 2] = [Format::Json, Format::Csv];
 pub struct FormatQuery {
     /// `json` or `csv`; overrides `Accept` (for a link a browser follows).
     #[param(schema_with = crate::openapi::enums::json_or_csv)]
-    pub format: Option<Format>,
+    pub format: Option<TableFormat>,
 }
 
 /// The link to the page after this one, for a CSV page (whose body has no room for a cursor): the
@@ -82,8 +116,8 @@ pub fn filename_part(text: &str) -> String {
 
 /// The representation to send: `?format=` when given (it must be one `offered`), else the one
 /// `Accept` prefers (the first offered when `Accept` is absent or `*/*`), else 406.
-pub fn choose(req: &HttpRequest, format: Option<Format>, offered: &[Format]) -> Result<Format, ApiError> {
-    if let Some(format) = format {
+pub fn choose(req: &HttpRequest, format: Option<impl Into<Format>>, offered: &[Format]) -> Result<Format, ApiError> {
+    if let Some(format) = format.map(Into::into) {
         return offered.contains(&format).then_some(format).ok_or_else(|| {
             let names: Vec<&str> = offered.iter().map(|f| f.name()).collect();
             ApiError::field("format", format!("must be one of: {}", names.join(", ")))

@@ -11,7 +11,7 @@ use crate::domain::{ApplicationId, ApplicationStatus, EmployerId};
 use crate::error::{ApiError, Problem};
 use crate::http::CASE_READERS;
 use crate::http::extract::{QueryParams, etag, if_none_match_hits, page_position};
-use crate::http::representation::{self, Format, JSON_OR_CSV, cell};
+use crate::http::representation::{self, Format, JSON_OR_CSV, TableFormat, cell};
 use crate::openapi::ReadOneErrors;
 use crate::workflow::{ApplicationFilter, DbPool, applications};
 
@@ -33,7 +33,7 @@ pub struct ApplicationListQuery {
     pub cursor: Option<String>,
     /// `json` or `csv`; overrides `Accept` (for a link a browser follows).
     #[param(schema_with = crate::openapi::enums::json_or_csv)]
-    pub format: Option<Format>,
+    pub format: Option<TableFormat>,
 }
 
 /// The columns of the applications list as CSV.
