@@ -201,14 +201,24 @@ pub fn spreadsheet_safe(cell: String) -> String {
     }
 }
 
-/// Rows as CSV (RFC 4180, UTF-8), every cell spreadsheet-safe; with the header row when `columns` is
-/// given (a streamed export sends it with its first batch only).
+/// The UTF-8 byte-order mark: without it Excel reads a CSV file in the machine's legacy code page and
+/// garbles Chinese text (`助廚`). CSV readers (the `csv` crate, pandas' `utf-8-sig`) skip it, and so
+/// does the wage-table upload, which takes back what Excel saves as "CSV UTF-8".
+const UTF8_BOM: &[u8] = "\u{feff}".as_bytes();
+
+/// Rows as CSV (RFC 4180, UTF-8), every cell spreadsheet-safe; with the byte-order mark and the header
+/// row when `columns` is given (a streamed export sends them with its first batch only).
 pub fn csv_bytes<R, C>(columns: Option<&[&str]>, rows: R) -> Result<Bytes, ApiError>
 where
     R: IntoIterator<Item = C>,
     C: IntoIterator<Item = String>,
 {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    let start = if columns.is_some() {
+        UTF8_BOM.to_vec()
+    } else {
+        Vec::new()
+    };
+    let mut writer = csv::Writer::from_writer(start);
     let failed = |e: csv::Error| ApiError::Internal(e.into());
     if let Some(columns) = columns {
         writer.write_record(columns).map_err(failed)?;
@@ -345,7 +355,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             std::str::from_utf8(&bytes).unwrap(),
-            "a,b\n'=SUM(A1),\"plain, with comma\"\n'@x,12\n"
+            "\u{feff}a,b\n'=SUM(A1),\"plain, with comma\"\n'@x,12\n"
         );
     }
 }

@@ -598,7 +598,21 @@ mod tests {
         let rows = parse_csv(csv.as_bytes()).unwrap();
         let again =
             crate::http::representation::csv_bytes(Some(&WAGE_COLUMNS), rows.into_iter().map(wage_csv_row)).unwrap();
-        assert_eq!(std::str::from_utf8(&again).unwrap(), csv);
+        // The download starts with the byte-order mark (for Excel); the upload reads through it.
+        assert_eq!(std::str::from_utf8(&again).unwrap(), format!("\u{feff}{csv}"));
+        assert_eq!(parse_csv(&again).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn what_excel_saves_as_csv_utf8_uploads() {
+        // A byte-order mark, CRLF line ends and TRUE in capitals.
+        let csv = format!("\u{feff}{HEADER}ASSISTANT_COOK,Assistant Cook,助廚,Catering,14250,10,TRUE\n")
+            .replace('\n', "\r\n");
+        let rows = parse_csv(csv.as_bytes()).unwrap();
+        assert_eq!(
+            (rows[0].title_zh.as_deref(), rows[0].is_common_post),
+            (Some("助廚"), true)
+        );
     }
 
     #[test]

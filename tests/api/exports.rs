@@ -129,6 +129,8 @@ async fn a_wage_table_downloads_as_the_csv_it_can_be_published_from() {
         response.header("content-disposition").as_deref(),
         Some("attachment; filename=\"wage-table-TEST-2026-01.csv\"")
     );
+    // With the UTF-8 byte-order mark, so Excel shows 洗碗工 rather than mojibake.
+    assert!(response.bytes.starts_with("\u{feff}post_code,".as_bytes()));
     let (header, table) = rows(&response);
     assert_eq!(
         header.join(","),
