@@ -333,9 +333,21 @@ impl Served {
 
     /// The status of `GET path`.
     fn status(&self, path: &str) -> u16 {
+        self.status_as(path, None)
+    }
+
+    /// The status of `GET path` with `token` as the bearer.
+    fn status_as(&self, path: &str, token: Option<&str>) -> u16 {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(&self.address).unwrap();
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let authorization = token
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: x\r\n{authorization}Connection: close\r\n\r\n"
+        )
+        .unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
         response.split(' ').nth(1).unwrap().parse().unwrap()
@@ -420,4 +432,39 @@ fn serve_given_only_the_service_url_serves_without_the_owner() {
         .unwrap();
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("refusing to serve"));
+}
+
+#[test]
+fn production_with_only_an_identity_provider_accepts_its_tokens_and_none_of_the_service_s_own() {
+    use crate::identity::{claims, ec_key, key_file, key_set, sign};
+    let db = TestDatabase::migrated();
+    let key = ec_key("prod-1");
+    let jwks = key_file(&key_set(&[&key]));
+    let (pii, audit) = ("p".repeat(32), "a".repeat(32));
+    let served = Served::start(&[
+        ("SLS_ENV", "production"),
+        ("SLS_JWT_SECRET", ""),
+        ("SLS_PII_KEY", &pii),
+        ("SLS_AUDIT_KEY", &audit),
+        ("SLS_APP_DATABASE_URL", &db.service_url()),
+        ("SLS_OIDC_ISSUER", "https://sso.labour.gov.hk/realms/staff"),
+        ("SLS_OIDC_JWKS_FILE", jwks.to_str().unwrap()),
+        ("SLS_OIDC_ROLE_CLAIM", "realm_access.roles"),
+        ("SLS_OIDC_ROLE_PREFIX", "sls-case-"),
+    ]);
+    let provider_token = sign(
+        &key,
+        &claims(serde_json::json!(["sls-case-auditor"]), serde_json::json!({})),
+    );
+    assert_eq!(served.status_as("/v1/applications", Some(&provider_token)), 200);
+    // An HS256 token is refused, and no development secret was created that could sign one.
+    let local = jwt_keys()
+        .mint("cw", Role::Caseworker, None, Duration::from_secs(60))
+        .unwrap();
+    assert_eq!(served.status_as("/v1/applications", Some(&local)), 401);
+    assert!(
+        !served.data_dir.join("jwt-secret").exists(),
+        "no development secret created"
+    );
+    std::fs::remove_file(jwks).unwrap();
 }

@@ -19,7 +19,7 @@ const ISSUER: &str = "https://sso.labour.gov.hk/realms/staff";
 const AUDIENCE: &str = "sls-case-api";
 
 /// A signing key made here, and its public half as a JWK.
-struct TestKey {
+pub(crate) struct TestKey {
     kid: String,
     algorithm: Algorithm,
     encoding: EncodingKey,
@@ -45,7 +45,7 @@ fn rsa_key(kid: &str) -> TestKey {
     }
 }
 
-fn ec_key(kid: &str) -> TestKey {
+pub(crate) fn ec_key(kid: &str) -> TestKey {
     use p256::elliptic_curve::sec1::ToEncodedPoint;
     use p256::pkcs8::EncodePrivateKey;
     let secret = p256::SecretKey::random(&mut rsa::rand_core::OsRng);
@@ -63,12 +63,12 @@ fn ec_key(kid: &str) -> TestKey {
     }
 }
 
-fn key_set(keys: &[&TestKey]) -> Value {
+pub(crate) fn key_set(keys: &[&TestKey]) -> Value {
     json!({"keys": keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>()})
 }
 
 /// A token as the provider issues it: Keycloak-style roles under `realm_access.roles`, prefixed.
-fn claims(roles: Value, extra: Value) -> Value {
+pub(crate) fn claims(roles: Value, extra: Value) -> Value {
     let now = jsonwebtoken::get_current_timestamp();
     let mut claims = json!({
         "iss": ISSUER, "aud": AUDIENCE, "sub": "f3b9c2d0-staff-chan", "iat": now, "exp": now + 300,
@@ -80,7 +80,7 @@ fn claims(roles: Value, extra: Value) -> Value {
     claims
 }
 
-fn sign(key: &TestKey, claims: &Value) -> String {
+pub(crate) fn sign(key: &TestKey, claims: &Value) -> String {
     let mut header = Header::new(key.algorithm);
     header.kid = Some(key.kid.clone());
     jsonwebtoken::encode(&header, claims, &key.encoding).unwrap()
@@ -106,7 +106,7 @@ async fn app_with(settings: OidcSettings) -> TestApp {
     TestApp::spawn_configured(256 * 1024, |state| state.with_identity_provider(provider)).await
 }
 
-fn key_file(set: &Value) -> std::path::PathBuf {
+pub(crate) fn key_file(set: &Value) -> std::path::PathBuf {
     let path = std::env::temp_dir().join(format!("sls-case-jwks-{}.json", uuid::Uuid::new_v4()));
     std::fs::write(&path, set.to_string()).unwrap();
     path
