@@ -62,7 +62,7 @@ pub async fn get_readiness(
     }))
 }
 
-/// Request counts and latencies per route and status, in Prometheus text format.
+/// Prometheus metrics: requests, the database pool, the process and the casework.
 ///
 /// Prometheus text format: request counts and latencies per route pattern and status, the database pool
 /// (size, available, waiting), the process, and business counters. See docs/operations.md for every series.
