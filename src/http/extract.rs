@@ -354,6 +354,10 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
 
 /// Turns serde's message about one value into a field and a plain reason, without echoing the input.
 fn describe_data_error(path: &str, message: &str) -> FieldError {
+    // A key holding the NUL character is named with it escaped, as the NUL check names it: a field name
+    // in a problem is text like any other, and never carries a byte PostgreSQL or a client cannot hold.
+    let (path, message) = (path.replace('\0', "\\u0000"), message.replace('\0', "\\u0000"));
+    let (path, message) = (path.as_str(), message.as_str());
     // serde_json appends the position; the field path already says where.
     let message = message.split(" at line ").next().unwrap_or(message);
     // serde_path_to_error has already stepped into an unknown key, but not into a missing one.

@@ -350,3 +350,22 @@ async fn a_date_outside_1900_to_2999_is_refused_by_field() {
     assert_eq!(app.post(&path, &token, headcount("1900-01-01")).await.status, 201);
     assert_eq!(app.get("/v1/policy?on=2999-12-31", &token).await.status, 200);
 }
+
+#[actix_web::test]
+async fn an_unknown_key_holding_nul_is_named_escaped_never_echoed_raw() {
+    let app = TestApp::spawn().await;
+    let (_, employer) = app.employer_with_token("63000001").await;
+    let mut body = crate::helpers::draft_body();
+    body["\u{0}k\u{a5}"] = json!("x");
+    let response = app.post("/v1/applications", &employer, body).await;
+    let problem = response.assert_problem(400, "validation-error");
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"\\u0000k\u{a5}"), "{fields:?}");
+    assert!(fields.iter().all(|f| !f.contains('\0')), "{fields:?}");
+    assert_eq!(app.count("SELECT count(*) AS n FROM applications"), 0);
+}
