@@ -201,15 +201,26 @@ impl TestResponse {
     #[track_caller]
     pub fn assert_invalid_field(&self, field: &str) -> Value {
         let body = self.assert_problem(400, "validation-error");
-        let fields: Vec<&str> = body["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
-        assert!(fields.contains(&field), "expected {field} in {fields:?}");
+        let fields = invalid_fields(&body);
+        assert!(fields.iter().any(|f| f == field), "expected {field} in {fields:?}");
         body
     }
+
+    /// Asserts a 400 and returns the fields it names, in order.
+    #[track_caller]
+    pub fn invalid_fields(&self) -> Vec<String> {
+        invalid_fields(&self.assert_problem(400, "validation-error"))
+    }
+}
+
+/// The `field` of every error of a validation problem.
+fn invalid_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 pub struct TestApp {
