@@ -376,15 +376,8 @@ async fn made_up_kids_do_not_make_the_service_hammer_the_provider() {
         Duration::from_secs(3600),
     ))
     .await;
-    assert_eq!(
-        status(
-            &app,
-            "/v1/applications",
-            &sign(&key, &claims(json!(["sls-case-auditor"]), json!({})))
-        )
-        .await,
-        200
-    );
+    let auditor = |key: &TestKey| sign(key, &claims(json!(["sls-case-auditor"]), json!({})));
+    assert_eq!(status(&app, "/v1/applications", &auditor(&key)).await, 200);
     for n in 0..5 {
         let made_up = TestKey {
             kid: format!("made-up-{n}"),
@@ -392,15 +385,7 @@ async fn made_up_kids_do_not_make_the_service_hammer_the_provider() {
             encoding: key.encoding.clone(),
             jwk: Value::Null,
         };
-        assert_eq!(
-            status(
-                &app,
-                "/v1/applications",
-                &sign(&made_up, &claims(json!(["sls-case-auditor"]), json!({})))
-            )
-            .await,
-            401
-        );
+        assert_eq!(status(&app, "/v1/applications", &auditor(&made_up)).await, 401);
     }
     assert_eq!(*server.fetches.lock().unwrap(), 1);
 }
