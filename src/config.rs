@@ -71,6 +71,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// The browser origins allowed to call the API cross-origin (CORS); empty: none.
     pub cors_origins: Vec<String>,
+    /// The job runner's pace (timers, webhook deliveries).
+    pub jobs: crate::workflow::jobs::JobSettings,
+    /// `serve` also runs jobs (`SLS_RUN_JOBS`, default true); false leaves them to `sls-case worker`.
+    pub run_jobs: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -265,7 +269,26 @@ impl Settings {
             workers: parse(&lookup, "SLS_WORKERS", workers_default)?,
             log_format: parse(&lookup, "SLS_LOG_FORMAT", LogFormat::Text)?,
             cors_origins: cors_origins(lookup("SLS_CORS_ORIGINS").as_deref().unwrap_or_default())?,
+            jobs: crate::workflow::jobs::JobSettings {
+                poll_interval: Duration::from_millis(parse(&lookup, "SLS_JOBS_POLL_MS", 1000)?),
+                sweep_interval: Duration::from_secs(parse(&lookup, "SLS_TIMER_SWEEP_SECS", 900)?),
+                lease: Duration::from_secs(parse(&lookup, "SLS_JOB_LEASE_SECS", 300)?),
+                backoff_base: Duration::from_millis(parse(&lookup, "SLS_JOB_BACKOFF_BASE_MS", 30_000)?),
+                backoff_max: Duration::from_secs(parse(&lookup, "SLS_JOB_BACKOFF_MAX_SECS", 3600)?),
+                webhook_timeout: Duration::from_secs(parse(&lookup, "SLS_WEBHOOK_TIMEOUT_SECS", 10)?),
+                webhook_private_addresses: false,
+            },
+            run_jobs: parse(&lookup, "SLS_RUN_JOBS", true)?,
         };
+        let mut settings = settings;
+        // Webhooks reach loopback and private addresses only outside production.
+        settings.jobs.webhook_private_addresses = settings.environment != Environment::Production;
+        if settings.jobs.poll_interval.is_zero()
+            || settings.jobs.sweep_interval.is_zero()
+            || settings.jobs.lease.is_zero()
+        {
+            bail!("SLS_JOBS_POLL_MS, SLS_TIMER_SWEEP_SECS and SLS_JOB_LEASE_SECS must be at least 1");
+        }
         if settings.pool.max_size == 0 {
             bail!("SLS_DB_POOL_SIZE must be at least 1");
         }

@@ -298,6 +298,7 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::NotFound(what) => Self::NotFound(what),
             WorkflowError::Forbidden(detail) => Self::Forbidden(detail),
             WorkflowError::Conflict(detail) => Self::Conflict(detail),
+            WorkflowError::AlreadyDone(what) => Self::Conflict(format!("Already done: {what}.")),
             WorkflowError::Transition(err) => Self::Transition(err),
             WorkflowError::RuleViolation { rule_id, reason } => Self::RuleViolation { rule_id, reason },
             WorkflowError::IdempotencyKeyReused => Self::IdempotencyKeyReused,

@@ -75,8 +75,23 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         ))
     });
     let final_checkpoint_pool = pool.clone();
-    let mut state =
-        AppState::new(pool, jwt, documents, settings.max_body_bytes)?.with_cors_origins(settings.cors_origins.clone());
+    let job_runner = match settings.run_jobs {
+        true => {
+            let runner = workflow::jobs::Runner::new(
+                pool.clone(),
+                clock::Clock::system(),
+                settings.jobs.clone(),
+                documents.clone(),
+            )?;
+            Some(actix_web::rt::spawn(runner.run_forever()))
+        }
+        false => None,
+    };
+    let mut state = AppState::new(pool, jwt, documents, settings.max_body_bytes)?
+        .with_cors_origins(settings.cors_origins.clone())
+        .with_webhook_policy(http::notifications::WebhookPolicy {
+            allow_insecure: settings.jobs.webhook_private_addresses,
+        });
     if let Some(provider) = identity_provider {
         state = state.with_identity_provider(provider);
     }
@@ -93,6 +108,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     );
 
     let result = startup::run(listener, state, settings.workers)?.await;
+    if let Some(runner) = job_runner {
+        // A job cut short here is taken again by another instance, or at the next start, after its lease.
+        runner.abort();
+    }
     if let Some(timer) = checkpoint_timer {
         // The last word on the trail as this process leaves it.
         timer.abort();
@@ -110,6 +129,34 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         }
     }
     result.context("HTTP server")
+}
+
+/// `sls-case worker`: runs jobs (timer sweeps, webhook deliveries) without serving HTTP, beside any
+/// number of `serve` or `worker` instances against the same database, until stopped.
+pub async fn work(settings: Settings) -> anyhow::Result<()> {
+    settings.check_production()?;
+    let documents = personal_data::TravelDocumentKey::new(settings.pii_key()?);
+    let jobs = settings.jobs.clone();
+    with_service_pool(&settings, async |pool| {
+        let runner = workflow::jobs::Runner::new(pool.clone(), clock::Clock::system(), jobs, documents)
+            .map_err(workflow::WorkflowError::Internal)?;
+        tokio::select! {
+            () = runner.run_forever() => {}
+            _ = tokio::signal::ctrl_c() => tracing::info!("worker stopping"),
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// `sls-case timers run [--on DATE]`: one sweep of every timer now, as of `on` (a Hong Kong date;
+/// default today), whatever the job queue holds.
+pub async fn sweep_timers(
+    settings: Settings,
+    on: Option<chrono::NaiveDate>,
+) -> anyhow::Result<workflow::timers::SweepReport> {
+    let on = on.unwrap_or_else(|| clock::Clock::system().today());
+    with_service_pool(&settings, async |pool| workflow::timers::sweep(pool, on).await).await
 }
 
 /// The identity provider, its keys fetched once at start so a wrong URL or file shows in the log at
@@ -291,9 +338,7 @@ async fn with_service_pool<T>(
 ) -> anyhow::Result<T> {
     let database = owner_database(settings).await?;
     let pool = service_pool(settings, database.as_ref().map(embedded_pg::url)).await?;
-    let result = work(&pool)
-        .await
-        .map_err(|e| anyhow::anyhow!("reading the audit trail: {e}"));
+    let result = work(&pool).await.map_err(|e| anyhow::anyhow!("{e}"));
     drop(pool);
     if let Some(cluster) = database.as_ref().and_then(|d| d.private_cluster.as_ref()) {
         cluster.stop()?;

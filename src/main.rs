@@ -21,6 +21,14 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run jobs (timer sweeps, webhook deliveries) without serving HTTP, until stopped. Any number of
+    /// workers and services may run against one database.
+    Worker,
+    /// The timers of the scheme.
+    Timers {
+        #[command(subcommand)]
+        command: TimersCommand,
+    },
     /// Audit-trail tools.
     Audit {
         #[command(subcommand)]
@@ -57,6 +65,16 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum TimersCommand {
+    /// Sweep every timer once now and print what fired (JSON); safe beside running services.
+    Run {
+        /// The Hong Kong date to sweep as of (YYYY-MM-DD); today by default.
+        #[arg(long)]
+        on: Option<chrono::NaiveDate>,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Recompute the hash chain of every audit event; exits 1 if a link is broken, or if the trail no
     /// longer matches the checkpoint given.
@@ -88,6 +106,25 @@ fn main() -> ExitCode {
         Command::Serve => {
             sls_case::telemetry::init(settings.log_format, "info");
             actix_web::rt::System::new().block_on(sls_case::serve(settings))
+        }
+        Command::Worker => {
+            sls_case::telemetry::init(settings.log_format, "info");
+            actix_web::rt::System::new().block_on(sls_case::work(settings))
+        }
+        Command::Timers {
+            command: TimersCommand::Run { on },
+        } => {
+            sls_case::telemetry::init(settings.log_format, "warn");
+            let started = std::time::Instant::now();
+            match actix_web::rt::System::new().block_on(sls_case::sweep_timers(settings, on)) {
+                Ok(report) => {
+                    let mut json = serde_json::to_value(&report).unwrap_or_default();
+                    json["seconds"] = serde_json::json!(started.elapsed().as_secs_f64());
+                    println!("{json}");
+                    Ok(())
+                }
+                Err(err) => Err(err),
+            }
         }
         Command::Audit {
             command: AuditCommand::Verify { checkpoint },

@@ -39,6 +39,28 @@ static TIMER_RUNS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     .expect("a valid metric")
 });
 
+static TIMER_FIRINGS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    IntCounterVec::new(
+        Opts::new(
+            "sls_case_timer_firings_total",
+            "Timer firings committed by this process (each subject and occurrence fires once), by timer.",
+        ),
+        &["timer"],
+    )
+    .expect("a valid metric")
+});
+
+static JOBS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    IntCounterVec::new(
+        Opts::new(
+            "sls_case_jobs_total",
+            "Jobs run by this process, by kind and result (succeeded, retried or failed).",
+        ),
+        &["kind", "result"],
+    )
+    .expect("a valid metric")
+});
+
 static POOL: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     IntGaugeVec::new(
         Opts::new(
@@ -56,6 +78,8 @@ pub fn register(registry: &Registry) -> prometheus::Result<()> {
     registry.register(Box::new(APPLICATION_ACTIONS.clone()))?;
     registry.register(Box::new(DECISIONS.clone()))?;
     registry.register(Box::new(TIMER_RUNS.clone()))?;
+    registry.register(Box::new(TIMER_FIRINGS.clone()))?;
+    registry.register(Box::new(JOBS.clone()))?;
     registry.register(Box::new(POOL.clone()))?;
     #[cfg(target_os = "linux")]
     registry.register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))?;
@@ -77,6 +101,16 @@ pub fn timer_ran(timer: &str, ok: bool) {
     TIMER_RUNS
         .with_label_values(&[timer, if ok { "ok" } else { "failed" }])
         .inc();
+}
+
+/// A timer fired `count` times in a sweep.
+pub fn timer_fired(timer: &str, count: u32) {
+    TIMER_FIRINGS.with_label_values(&[timer]).inc_by(u64::from(count));
+}
+
+/// A job ran to `result` (`succeeded`, `retried` or `failed`).
+pub fn job_ran(kind: &str, result: &str) {
+    JOBS.with_label_values(&[kind, result]).inc();
 }
 
 /// The pool's state, just before a scrape.

@@ -161,6 +161,31 @@ pub mod enums {
         )
     }
 
+    pub fn language() -> Object {
+        enumeration(
+            crate::domain::notification::Language::VARIANTS,
+            "`en` (English) or `zh-HK` (Traditional Chinese, Hong Kong).",
+        )
+    }
+
+    pub fn queue_name() -> Object {
+        enumeration(
+            crate::http::work::QueueName::VARIANTS,
+            "`mine`, `unassigned` or `breached`.",
+        )
+    }
+
+    pub fn job_state() -> Object {
+        enumeration(crate::http::notifications::JobState::VARIANTS, "A job's state.")
+    }
+
+    pub fn application_sort() -> Object {
+        enumeration(
+            crate::http::applications::ApplicationSort::VARIANTS,
+            "`created` (newest first) or `sla_due` (soonest SLA due date first).",
+        )
+    }
+
     pub fn application_status() -> Object {
         enumeration(
             &ApplicationStatus::ALL,

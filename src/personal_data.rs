@@ -47,6 +47,20 @@ impl TravelDocumentKey {
     }
 }
 
+impl TravelDocumentKey {
+    /// The secret a webhook's deliveries are signed with: derived from the webhook's id under the
+    /// service's key (domain-separated from document hashes), so it is never stored and cannot be read
+    /// out of the database.
+    pub fn webhook_secret(&self, webhook: uuid::Uuid) -> String {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(self.0.expose_secret().as_bytes()).expect("HMAC accepts keys of any length");
+        mac.update(b"sls-case webhook signing secret v1\0");
+        mac.update(webhook.as_bytes());
+        let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        format!("whsec_{hex}")
+    }
+}
+
 /// Upper case, without the spaces and hyphens people type into document numbers.
 pub fn normalise(number: &str) -> String {
     number

@@ -22,8 +22,8 @@ use crate::db::DbPool;
 use crate::http::extract::BodyLimits;
 use crate::http::ops::ExpectedSchema;
 use crate::http::{
-    self, applications, audit, compliance, employer_records, employers, job_categories, ops, policy, stats,
-    wage_tables, workers,
+    self, applications, audit, compliance, employer_records, employers, job_categories, notifications, ops, policy,
+    stats, wage_tables, work, workers,
 };
 use crate::openapi::ApiDoc;
 use crate::personal_data::TravelDocumentKey;
@@ -43,6 +43,8 @@ pub struct AppState {
     pub cors_origins: Vec<String>,
     /// The OpenID Connect provider whose tokens are accepted besides the service's own.
     pub identity_provider: Option<web::Data<IdentityProvider>>,
+    /// Whether webhooks may use `http` and private addresses.
+    pub webhook_policy: web::Data<notifications::WebhookPolicy>,
 }
 
 impl AppState {
@@ -69,6 +71,7 @@ impl AppState {
             metrics,
             cors_origins: Vec::new(),
             identity_provider: None,
+            webhook_policy: web::Data::new(notifications::WebhookPolicy { allow_insecure: true }),
         })
     }
 
@@ -85,6 +88,12 @@ impl AppState {
     }
 
     /// Lets browsers on `origins` call the API (`SLS_CORS_ORIGINS`).
+    /// Whether webhooks may use `http` and private addresses (refused in production).
+    pub fn with_webhook_policy(mut self, policy: notifications::WebhookPolicy) -> Self {
+        self.webhook_policy = web::Data::new(policy);
+        self
+    }
+
     pub fn with_cors_origins(mut self, origins: Vec<String>) -> Self {
         self.cors_origins = origins;
         self
@@ -95,7 +104,7 @@ impl AppState {
 /// headers a browser client needs to read (ETag for If-Match, Location, Retry-After, the request id).
 fn cors(origins: &[String]) -> Cors {
     let cors = Cors::default()
-        .allowed_methods(["GET", "POST", "PUT", "PATCH"])
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -146,6 +155,7 @@ pub fn build_app(
         .app_data(state.expected_schema.clone())
         .app_data(state.clock.clone())
         .app_data(state.documents.clone())
+        .app_data(state.webhook_policy.clone())
         .app_data(web::Data::new(state.metrics.registry.clone()))
         .app_data(routes)
         .configure(|cfg| {
@@ -245,7 +255,20 @@ where
                 .service(audit::export_audit_events)
                 .service(audit::verify_audit_chain)
                 .service(stats::get_stats)
-                .service(applications::get_application_history),
+                .service(applications::get_application_history)
+                .service(work::assign_application)
+                .service(work::release_application)
+                .service(work::assign_applications)
+                .service(work::get_queue)
+                .service(notifications::list_notifications)
+                .service(notifications::mark_notification)
+                .service(notifications::create_webhook)
+                .service(notifications::list_webhooks)
+                .service(notifications::get_webhook)
+                .service(notifications::delete_webhook)
+                .service(notifications::replay_delivery)
+                .service(notifications::list_jobs)
+                .service(notifications::retry_job),
         )
 }
 

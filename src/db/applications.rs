@@ -31,6 +31,11 @@ struct ApplicationRow {
     recommended_by: Option<String>,
     decided_by: Option<String>,
     decided_on: Option<NaiveDate>,
+    assignee: Option<String>,
+    assigned_at: Option<DateTime<Utc>>,
+    sla_due_on: Option<NaiveDate>,
+    sla_paused_since: Option<NaiveDate>,
+    sla_breached_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -157,6 +162,11 @@ fn assemble(row: ApplicationRow, vacancies: Vec<StoredVacancy>) -> QueryResult<A
         decided_by: row.decided_by,
         decided_on: row.decided_on,
         vacancies,
+        assignee: row.assignee,
+        assigned_at: row.assigned_at,
+        sla_due_on: row.sla_due_on,
+        sla_paused_since: row.sla_paused_since,
+        sla_breached_on: row.sla_breached_on,
     })
 }
 
@@ -294,13 +304,47 @@ pub async fn employer_of(
 pub struct ApplicationFilter {
     pub status: Option<ApplicationStatus>,
     pub employer_id: Option<EmployerId>,
+    /// In this officer's queue.
+    pub assignee: Option<String>,
+    /// `true`: in nobody's queue; `false`: in someone's.
+    pub assigned: Option<bool>,
+    /// `true`: recorded as past the processing target; `false`: not.
+    pub breached: Option<bool>,
+    /// Only cases not yet decided (what queues hold).
+    pub undecided_only: bool,
 }
 
-/// Applications newest first, one page at a time.
+/// The order of a list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ListOrder {
+    /// Newest first (the cursor names the last item's creation).
+    #[default]
+    Newest,
+    /// Soonest SLA due date first as of this day, cases without one left out (the cursor names the
+    /// last item's due date, at midnight UTC).
+    SlaDue(NaiveDate),
+}
+
+/// The SLA due date as of `today` in SQL: the stored date moved on by each day of an open pause (the
+/// same rule as `domain::timers::sla_due_on`).
+fn sla_due_as_of(
+    today: NaiveDate,
+) -> Box<dyn BoxableExpression<applications::table, diesel::pg::Pg, SqlType = diesel::sql_types::Date>> {
+    Box::new(
+        diesel::dsl::sql::<diesel::sql_types::Date>(
+            "(applications.sla_due_on + CASE WHEN applications.sla_paused_since IS NULL THEN 0 ELSE GREATEST(0, ",
+        )
+        .bind::<diesel::sql_types::Date, _>(today)
+        .sql(" - applications.sla_paused_since) END)"),
+    )
+}
+
+/// Applications one page at a time, in `order`.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &ApplicationFilter,
     scope: Option<EmployerId>,
+    order: ListOrder,
     after: Option<Cursor>,
     limit: usize,
 ) -> QueryResult<Page<Application>> {
@@ -314,18 +358,55 @@ pub async fn list(
     if let Some(status) = filter.status {
         query = query.filter(applications::status.eq(status.as_str()));
     }
-    if let Some(cursor) = after {
-        query = query.filter(
-            applications::created_at
-                .lt(cursor.created_at)
-                .or(applications::created_at
-                    .eq(cursor.created_at)
-                    .and(applications::id.lt(cursor.id))),
-        );
+    if let Some(assignee) = &filter.assignee {
+        query = query.filter(applications::assignee.eq(assignee.clone()));
     }
+    match filter.assigned {
+        Some(true) => query = query.filter(applications::assignee.is_not_null()),
+        Some(false) => query = query.filter(applications::assignee.is_null()),
+        None => {}
+    }
+    match filter.breached {
+        Some(true) => query = query.filter(applications::sla_breached_on.is_not_null()),
+        Some(false) => query = query.filter(applications::sla_breached_on.is_null()),
+        None => {}
+    }
+    if filter.undecided_only {
+        let undecided: Vec<&str> = ApplicationStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_pre_decision())
+            .map(ApplicationStatus::as_str)
+            .collect();
+        query = query.filter(applications::status.eq_any(undecided));
+    }
+    query = match order {
+        ListOrder::Newest => {
+            if let Some(cursor) = after {
+                query = query.filter(
+                    applications::created_at
+                        .lt(cursor.created_at)
+                        .or(applications::created_at
+                            .eq(cursor.created_at)
+                            .and(applications::id.lt(cursor.id))),
+                );
+            }
+            query.order((applications::created_at.desc(), applications::id.desc()))
+        }
+        ListOrder::SlaDue(today) => {
+            query = query.filter(applications::sla_due_on.is_not_null());
+            if let Some(cursor) = after {
+                let due = cursor.created_at.date_naive();
+                query = query.filter(
+                    sla_due_as_of(today)
+                        .gt(due)
+                        .or(sla_due_as_of(today).eq(due).and(applications::id.gt(cursor.id))),
+                );
+            }
+            query.order((sla_due_as_of(today).asc(), applications::id.asc()))
+        }
+    };
     let rows: Vec<ApplicationRow> = query
         .select(ApplicationRow::as_select())
-        .order((applications::created_at.desc(), applications::id.desc()))
         .limit(limit as i64 + 1)
         .load(conn)
         .await?;
@@ -339,9 +420,90 @@ pub async fn list(
         })
         .collect::<QueryResult<Vec<_>>>()?;
     Ok(Page::from_overfetch(items, limit, |a| Cursor {
-        created_at: a.created_at,
+        created_at: match (order, a.sla_due_on) {
+            (ListOrder::SlaDue(today), Some(due)) => crate::domain::timers::sla_due_on(due, a.sla_paused_since, today)
+                .and_hms_opt(0, 0, 0)
+                .map_or(a.created_at, |t| t.and_utc()),
+            _ => a.created_at,
+        },
         id: a.id.0,
     }))
+}
+
+/// Stores the SLA clock: its due date with every ended pause counted in, and the open pause's start.
+/// The caller holds the row lock; the change that moved the clock bumps the version.
+pub async fn store_sla(
+    conn: &mut AsyncPgConnection,
+    id: ApplicationId,
+    due_on: NaiveDate,
+    paused_since: Option<NaiveDate>,
+) -> QueryResult<()> {
+    diesel::update(applications::table.filter(applications::id.eq(id.0)))
+        .set((
+            applications::sla_due_on.eq(due_on),
+            applications::sla_paused_since.eq(paused_since),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Puts the case in `assignee`'s queue (`None`: nobody's), and bumps its version.
+pub async fn set_assignee(
+    conn: &mut AsyncPgConnection,
+    id: ApplicationId,
+    assignee: Option<&str>,
+) -> QueryResult<Application> {
+    let assigned_at = assignee.map(|_| Utc::now());
+    diesel::update(applications::table.filter(applications::id.eq(id.0)))
+        .set((
+            applications::assignee.eq(assignee),
+            applications::assigned_at.eq(assigned_at),
+            applications::version.eq(applications::version + 1),
+            applications::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    get(conn, id, None).await
+}
+
+/// Records the day the case passed its processing target, and bumps its version.
+pub async fn record_sla_breach(
+    conn: &mut AsyncPgConnection,
+    id: ApplicationId,
+    on: NaiveDate,
+) -> QueryResult<Application> {
+    diesel::update(applications::table.filter(applications::id.eq(id.0)))
+        .set((
+            applications::sla_breached_on.eq(on),
+            applications::version.eq(applications::version + 1),
+            applications::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    get(conn, id, None).await
+}
+
+/// How many undecided cases are in `assignee`'s queue, in nobody's, and recorded as breached.
+pub async fn queue_counts(conn: &mut AsyncPgConnection, assignee: &str) -> QueryResult<(i64, i64, i64)> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let undecided: Vec<&str> = ApplicationStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_pre_decision())
+        .map(ApplicationStatus::as_str)
+        .collect();
+    applications::table
+        .filter(applications::status.eq_any(undecided))
+        .select((
+            sql::<BigInt>("count(*) FILTER (WHERE assignee = ")
+                .bind::<diesel::sql_types::Text, _>(assignee)
+                .sql(")"),
+            sql::<BigInt>("count(*) FILTER (WHERE assignee IS NULL)"),
+            sql::<BigInt>("count(*) FILTER (WHERE sla_breached_on IS NOT NULL)"),
+        ))
+        .get_result(conn)
+        .await
 }
 
 /// Applies `changes` to a draft and bumps its version. The caller holds the row lock.

@@ -102,6 +102,9 @@ pub async fn append(conn: &mut AsyncPgConnection, actor: &Actor, event: &AuditRe
         Entity::Policy(id) => ("policy", id, None),
         Entity::WageTable(id) => ("wage_table", id, None),
         Entity::Worker { id, application } => ("worker", id, Some(application.0)),
+        Entity::Notification { id, application } => ("notification", id, application.map(|a| a.0)),
+        Entity::Webhook(id) => ("webhook", id, None),
+        Entity::Job(id) => ("job", id, None),
     };
     diesel::insert_into(audit_events::table)
         .values(NewAuditRow {

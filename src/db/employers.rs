@@ -1,5 +1,6 @@
 //! Employers.
 
+use crate::domain::notification::Language;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -21,6 +22,7 @@ struct EmployerRow {
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    preferred_language: String,
 }
 
 impl From<EmployerRow> for Employer {
@@ -31,6 +33,7 @@ impl From<EmployerRow> for Employer {
             name_en: row.name_en,
             name_zh: row.name_zh,
             business_address: row.business_address,
+            preferred_language: Language::from_tag(&row.preferred_language).unwrap_or_default(),
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -46,6 +49,7 @@ struct NewEmployerRow<'a> {
     name_en: &'a str,
     name_zh: Option<&'a str>,
     business_address: &'a str,
+    preferred_language: &'a str,
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, new: &NewEmployer) -> QueryResult<Employer> {
@@ -56,6 +60,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewEmployer) -> QueryRes
             name_en: &new.name_en,
             name_zh: new.name_zh.as_deref(),
             business_address: &new.business_address,
+            preferred_language: new.preferred_language.as_str(),
         })
         .returning(EmployerRow::as_returning())
         .get_result(conn)

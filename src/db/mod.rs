@@ -11,10 +11,13 @@ pub mod casework;
 pub mod employers;
 pub mod idempotency;
 pub mod job_categories;
+pub mod jobs;
+pub mod notifications;
 pub mod pagination;
 pub mod policy;
 pub mod schema;
 pub mod stats;
+pub mod timers;
 pub mod wage_tables;
 pub mod workers;
 

@@ -20,6 +20,11 @@ diesel::table! {
         decided_on -> Nullable<Date>,
         recruitment_completed_on -> Nullable<Date>,
         closed_on -> Nullable<Date>,
+        assignee -> Nullable<Text>,
+        assigned_at -> Nullable<Timestamptz>,
+        sla_due_on -> Nullable<Date>,
+        sla_paused_since -> Nullable<Date>,
+        sla_breached_on -> Nullable<Date>,
     }
 }
 
@@ -91,6 +96,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        preferred_language -> Text,
     }
 }
 
@@ -382,6 +388,90 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    jobs (id) {
+        id -> Uuid,
+        kind -> Text,
+        payload -> Jsonb,
+        dedupe_key -> Nullable<Text>,
+        state -> Text,
+        attempts -> Int4,
+        max_attempts -> Int4,
+        run_at -> Timestamptz,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Uuid,
+        seq -> Int8,
+        kind -> Text,
+        employer_id -> Nullable<Uuid>,
+        recipient_sub -> Nullable<Text>,
+        recipient_role -> Nullable<Text>,
+        application_id -> Nullable<Uuid>,
+        worker_id -> Nullable<Uuid>,
+        params -> Jsonb,
+        occurred_on -> Date,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    timer_firings (timer, subject_id, occurrence) {
+        timer -> Text,
+        subject_id -> Uuid,
+        occurrence -> Text,
+        fired_on -> Date,
+        fired_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (delivery_id, attempt_no) {
+        delivery_id -> Uuid,
+        attempt_no -> Int4,
+        attempted_at -> Timestamptz,
+        status_code -> Nullable<Int4>,
+        error -> Nullable<Text>,
+        duration_ms -> Int4,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        webhook_id -> Uuid,
+        notification_id -> Uuid,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Nullable<Timestamptz>,
+        delivered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Uuid,
+        employer_id -> Uuid,
+        url -> Text,
+        language -> Text,
+        active -> Bool,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(applications -> employers (employer_id));
 diesel::joinable!(audit_events -> applications (application_id));
 diesel::joinable!(audit_events -> decision_records (decision_record_id));
@@ -401,6 +491,11 @@ diesel::joinable!(sanctions -> employers (employer_id));
 diesel::joinable!(vacancies -> applications (application_id));
 diesel::joinable!(vacancies -> job_categories (designated_category_code));
 diesel::joinable!(wage_payments -> workers (worker_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::joinable!(webhook_deliveries -> notifications (notification_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhooks -> employers (employer_id));
+diesel::joinable!(notifications -> employers (employer_id));
 diesel::joinable!(wage_table_rows -> wage_tables (table_id));
 diesel::joinable!(worker_places -> applications (application_id));
 diesel::joinable!(worker_places -> employers (employer_id));
@@ -422,15 +517,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     info_requests,
     job_categories,
     job_fair_attendances,
+    jobs,
     levy_payments,
+    notifications,
     policy_values,
     recruitment_adverts,
     recruitment_referrals,
     sanctions,
+    timer_firings,
     vacancies,
     wage_payments,
     wage_table_rows,
     wage_tables,
+    webhook_attempts,
+    webhook_deliveries,
+    webhooks,
     worker_places,
     workers,
 );

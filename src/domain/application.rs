@@ -124,6 +124,21 @@ pub struct Application {
     pub decided_by: Option<String>,
     pub decided_on: Option<NaiveDate>,
     pub vacancies: Vec<StoredVacancy>,
+    /// The officer whose queue the case is in (token subject).
+    #[serde(default)]
+    pub assignee: Option<String>,
+    #[serde(default)]
+    pub assigned_at: Option<DateTime<Utc>>,
+    /// The SLA due date with every ended pause counted in (an open pause moves it on each day; see
+    /// `timers::sla_due_on`). Set at submission.
+    #[serde(default)]
+    pub sla_due_on: Option<NaiveDate>,
+    /// The SLA clock is paused since (an information request is open).
+    #[serde(default)]
+    pub sla_paused_since: Option<NaiveDate>,
+    /// The day the SLA timer recorded the case as past its processing target.
+    #[serde(default)]
+    pub sla_breached_on: Option<NaiveDate>,
 }
 
 impl Application {

@@ -67,6 +67,15 @@ pub enum Entity {
         id: Uuid,
         application: ApplicationId,
     },
+    /// A notification; one about a case joins the case's history and hash chain.
+    Notification {
+        id: Uuid,
+        application: Option<ApplicationId>,
+    },
+    /// An employer's webhook.
+    Webhook(Uuid),
+    /// A job of the service's queue.
+    Job(Uuid),
 }
 
 /// One event a change appends. The actor is the change's, unless `by` names another (the service's

@@ -1,5 +1,6 @@
 //! Employers: the applicant companies (R-ELIG-1).
 
+use super::notification::Language;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -13,6 +14,8 @@ pub struct NewEmployer {
     pub name_en: String,
     pub name_zh: Option<String>,
     pub business_address: String,
+    /// The language its notices are written in, unless a request asks for another.
+    pub preferred_language: Language,
 }
 
 /// A stored employer.
@@ -23,6 +26,7 @@ pub struct Employer {
     pub name_en: String,
     pub name_zh: Option<String>,
     pub business_address: String,
+    pub preferred_language: Language,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

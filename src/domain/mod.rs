@@ -13,11 +13,13 @@ pub mod compliance;
 pub mod employer;
 pub mod ids;
 pub mod lifecycle;
+pub mod notification;
 pub mod policy;
 pub mod reference;
 pub mod role;
 pub mod rules;
 pub mod stats;
+pub mod timers;
 pub mod worker;
 
 pub use application::{NewApplication, Vacancy};

@@ -190,6 +190,12 @@ pub mod keys {
     pub const BRIEFING_DUE_DAYS_AFTER_ARRIVAL: &str = "briefing_due_days_after_arrival";
     pub const WAGE_PAYMENT_DUE_DAYS: &str = "wage_payment_due_days";
     pub const SANCTION_BAR_MONTHS_OPTIONS: &str = "sanction_bar_months_options";
+    // The timers' durations (docs/timers.md).
+    pub const RFI_REMINDERS: &str = "rfi_reminders";
+    pub const RFI_REMINDER_INTERVAL_DAYS: &str = "rfi_reminder_interval_days";
+    pub const AIP_DEADLINE_NOTICE_DAYS: &str = "aip_deadline_notice_days";
+    pub const CONTRACT_ENDING_NOTICE_DAYS: &str = "contract_ending_notice_days";
+    pub const WAGE_TABLE_MAX_AGE_DAYS: &str = "wage_table_max_age_days";
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use super::write::{command, created, respond};
 use crate::auth::AuthUser;
 use crate::clock::Clock;
 use crate::domain::employer::Employer;
+use crate::domain::notification::Language;
 use crate::domain::{EmployerId, NewEmployer, Role};
 use crate::error::{ApiError, Problem};
 use crate::openapi::ReadOneErrors;
@@ -40,6 +41,9 @@ pub struct CreateEmployerRequest {
     #[validate(length(min = 1, max = 500), custom(function = "validate::not_blank"))]
     #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub business_address: String,
+    /// The language the employer's notices are written in: `en` (default) or `zh-HK`.
+    #[schema(schema_with = crate::openapi::enums::language)]
+    pub preferred_language: Option<Language>,
 }
 
 impl From<CreateEmployerRequest> for NewEmployer {
@@ -49,6 +53,7 @@ impl From<CreateEmployerRequest> for NewEmployer {
             name_en: req.name_en.trim().to_owned(),
             name_zh: req.name_zh.map(|n| n.trim().to_owned()),
             business_address: req.business_address.trim().to_owned(),
+            preferred_language: req.preferred_language.unwrap_or_default(),
         }
     }
 }
@@ -60,6 +65,9 @@ pub struct EmployerResponse {
     pub name_en: String,
     pub name_zh: Option<String>,
     pub business_address: String,
+    /// `en` or `zh-HK`.
+    #[schema(schema_with = crate::openapi::enums::language)]
+    pub preferred_language: Language,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -73,6 +81,7 @@ impl From<Employer> for EmployerResponse {
             name_en: e.name_en,
             name_zh: e.name_zh,
             business_address: e.business_address,
+            preferred_language: e.preferred_language,
             version: e.version,
             created_at: e.created_at,
             updated_at: e.updated_at,

@@ -8,6 +8,7 @@ pub mod employer_records;
 pub mod employers;
 pub mod extract;
 pub mod job_categories;
+pub mod notifications;
 pub mod ops;
 pub mod policy;
 pub mod representation;
@@ -15,6 +16,7 @@ pub mod routes;
 pub mod stats;
 pub mod validate;
 pub mod wage_tables;
+pub mod work;
 pub mod workers;
 pub mod write;
 

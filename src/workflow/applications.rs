@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::checks;
 use super::error::{FieldError, Result, WorkflowError, not_found};
 use super::unit::{self, Change, Command, Locks, Reply};
-use crate::db::applications::ApplicationFilter;
+use crate::db::applications::{ApplicationFilter, ListOrder};
 use crate::db::pagination::{Cursor, Page};
 use crate::db::{Conn, DbPool, applications, audit, casework, employers, job_categories, policy};
 use crate::domain::application::{Application, DraftChanges, SlaClock, replay, sla_clock};
@@ -152,16 +152,18 @@ pub(crate) async fn visible(conn: &mut Conn, viewer: Viewer, id: ApplicationId) 
         .map_err(not_found("application"))
 }
 
-/// Applications newest first, a page at a time (an employer user sees only its own).
+/// Applications in `order`, a page at a time (an employer user sees only its own; staff filters on
+/// queues are for those who read every case).
 pub async fn list(
     pool: &DbPool,
     viewer: Viewer,
     filter: ApplicationFilter,
+    order: ListOrder,
     after: Option<Cursor>,
     limit: usize,
 ) -> Result<Page<Application>> {
     unit::read(pool, async |conn| {
-        Ok(applications::list(conn, &filter, viewer.scope(), after, limit).await?)
+        Ok(applications::list(conn, &filter, viewer.scope(), order, after, limit).await?)
     })
     .await
 }

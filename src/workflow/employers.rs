@@ -55,3 +55,14 @@ pub async fn list(pool: &DbPool, viewer: Viewer, after: Option<Cursor>, limit: u
     })
     .await
 }
+
+/// The language the employer's notices are written in by default.
+pub async fn preferred_language(pool: &DbPool, id: EmployerId) -> Result<crate::domain::notification::Language> {
+    unit::read(pool, async |conn| {
+        Ok(crate::db::employers::get(conn, id, None)
+            .await
+            .map(|e| e.preferred_language)
+            .unwrap_or_default())
+    })
+    .await
+}

@@ -68,6 +68,10 @@ pub enum WorkflowError {
     /// The database is unreachable or the pool is exhausted.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The change was made already (a timer fired before, by this instance or another): nothing is
+    /// written.
+    #[error("already done: {0}")]
+    AlreadyDone(&'static str),
     /// Anything else: a defect or a broken invariant.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

@@ -8,17 +8,20 @@ use uuid::Uuid;
 
 use super::checks;
 use super::error::{Result, WorkflowError, all_passed, not_found};
+use super::notify;
 use super::places;
 use super::unit::{self, Change, Command, Locks, Reply};
 use crate::db::applications::{RecruitmentPeriod, VacancyDecision};
-use crate::db::{Conn, DbPool, applications, casework, policy};
-use crate::domain::application::Application;
+use crate::db::{Conn, DbPool, applications, casework, policy, timers};
+use crate::domain::application::{Application, sla_clock};
 use crate::domain::audit::AuditRecord;
 use crate::domain::casework::{DecisionRecord, InfoRequest, RecordKind};
 use crate::domain::lifecycle::guard;
+use crate::domain::notification::Notice;
 use crate::domain::policy::keys;
 use crate::domain::rules::decision::{Decision, DecisionOutcome, ReasonCode};
 use crate::domain::rules::{RuleResult, recruitment};
+use crate::domain::timers::Timer;
 use crate::domain::{ApplicationAction, ApplicationId, ApplicationStatus, VacancyId, transition};
 
 /// What an action may carry besides itself.
@@ -32,6 +35,26 @@ pub struct ActionInput {
     pub due_on: Option<NaiveDate>,
     /// `refuse`: the reasons (R-DEC-1).
     pub reason_codes: Vec<ReasonCode>,
+    /// The timer firing this action is, recorded with it (an action the service takes itself).
+    pub firing: Option<Firing>,
+}
+
+/// A timer's firing: `(timer, subject, occurrence)` is recorded once, in the change's transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Firing {
+    pub timer: Timer,
+    pub subject: Uuid,
+    pub occurrence: String,
+}
+
+impl Firing {
+    /// Records the firing; `AlreadyDone` (nothing is written) when it fired before.
+    pub async fn record(&self, conn: &mut Conn, on: NaiveDate) -> Result<()> {
+        match timers::record_firing(conn, self.timer, self.subject, &self.occurrence, on).await? {
+            true => Ok(()),
+            false => Err(WorkflowError::AlreadyDone("the timer fired already")),
+        }
+    }
 }
 
 /// Takes `action` on the case `id`. Actions whose rules read across the employer's cases (submit,
@@ -56,6 +79,9 @@ pub async fn act(
         locks,
         async |conn, locked| {
             let before = locked.application()?;
+            if let Some(firing) = &input.firing {
+                firing.record(conn, cmd.today).await?;
+            }
             // Role and status first; what the case must have, and the action's own checks, after.
             let mut to = transition(before.status, action, cmd.actor.role)?;
             guard(action, before.recommended_by.as_deref(), &cmd.actor.sub)?;
@@ -64,6 +90,13 @@ pub async fn act(
                 to = decided;
             }
             let after = applications::set_status(conn, id, to, action == ApplicationAction::Submit, cmd.today).await?;
+            if matches!(
+                action,
+                ApplicationAction::Submit | ApplicationAction::RequestInfo | ApplicationAction::Respond
+            ) {
+                refresh_sla(conn, &after).await?;
+            }
+            tell(conn, cmd, &after, action).await?;
             committed.set(Some(after.status));
             let event = format!("application.{}", action.as_str().replace('-', "_"));
             let record = AuditRecord::application_change(&event, Some(before), &after)?
@@ -83,6 +116,71 @@ pub async fn act(
         }
     }
     Ok(reply)
+}
+
+/// Stores the case's SLA clock as its information requests leave it (R-SCR-2: paused while one is
+/// open): the due date with every ended pause counted in, and the open pause's start.
+async fn refresh_sla(conn: &mut Conn, app: &Application) -> Result<()> {
+    let Some(started) = app.submitted_on else {
+        return Ok(());
+    };
+    let policy = policy::load(conn).await?;
+    let target = policy.get::<u32>(keys::PROCESSING_TARGET_DAYS, None, started)?.value;
+    let requests = casework::info_requests_of(conn, app.id).await?;
+    let ended: Vec<_> = requests
+        .iter()
+        .filter_map(|r| r.responded_on.map(|to| (r.requested_on, Some(to))))
+        .collect();
+    let open = requests
+        .iter()
+        .find(|r| r.responded_on.is_none())
+        .map(|r| r.requested_on);
+    // With only ended pauses the due date does not depend on the day it is computed on.
+    let due = sla_clock(started, target, &ended, started).due_on;
+    applications::store_sla(conn, app.id, due, open).await?;
+    Ok(())
+}
+
+/// The notices an action owes: the employer on a request for information, a decision, or a closure;
+/// the case's officer on an answer.
+async fn tell(conn: &mut Conn, cmd: &Command, app: &Application, action: ApplicationAction) -> Result<()> {
+    use ApplicationAction as A;
+    let reference = app.reference.clone();
+    match action {
+        A::RequestInfo => {
+            let request = casework::info_requests_of(conn, app.id)
+                .await?
+                .into_iter()
+                .find(|r| r.responded_on.is_none());
+            if let Some(request) = request {
+                let notice = Notice::InformationRequested {
+                    reference,
+                    due_on: request.due_on,
+                };
+                notify::employer(conn, app, notice, cmd.today).await?;
+            }
+        }
+        A::Respond => notify::assignee(conn, app, Notice::InformationAnswered { reference }, cmd.today).await?,
+        A::Approve | A::ApprovePartially | A::Refuse => {
+            let places = app.vacancies.iter().filter_map(|v| v.progress.places_approved).sum();
+            let notice = Notice::Decision {
+                reference,
+                outcome: app.status.as_str().to_owned(),
+                places,
+            };
+            notify::employer(conn, app, notice, cmd.today).await?;
+        }
+        A::CloseNoResponse => notify::employer(conn, app, Notice::ClosedNoResponse { reference }, cmd.today).await?,
+        A::Lapse | A::Complete => {
+            let notice = Notice::ApprovalClosed {
+                reference,
+                status: app.status.as_str().to_owned(),
+            };
+            notify::employer(conn, app, notice, cmd.today).await?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// What an action's side effects decided.

@@ -6,21 +6,27 @@
 //! the answer a write gives is rendered by its caller (`reply`) so that retries can be given it again.
 
 pub mod applications;
+pub mod assignment;
 pub mod audit;
 pub mod checks;
 pub mod employer_records;
 pub mod employers;
 pub mod error;
+pub mod inbox;
+pub mod jobs;
 pub mod lifecycle;
+pub mod notify;
 pub mod places;
 pub mod ratio;
 pub mod recruitment;
 pub mod reference;
+pub mod timers;
 pub mod unit;
+pub mod webhooks;
 pub mod workers;
 
 pub use crate::db::DbPool;
-pub use crate::db::applications::ApplicationFilter;
+pub use crate::db::applications::{ApplicationFilter, ListOrder};
 pub use crate::db::pagination::{CURSOR_PATTERN, Cursor, InvalidCursor, Page};
 pub use error::{FieldError, Result, WorkflowError};
 pub use unit::{Command, IdempotencyKey, IfMatch, Reply};

@@ -343,6 +343,74 @@ fn endpoints() -> Vec<Endpoint> {
             None,
             &[Role::Caseworker, Role::Approver, Role::Auditor],
         ),
+        ep(
+            M::PUT,
+            |f| format!("/v1/applications/{}/assignment", f.application),
+            Some(|| json!({"assignee": "test-approver"})),
+            &[Role::Caseworker, Role::Approver],
+        ),
+        ep(
+            M::DELETE,
+            |f| format!("/v1/applications/{}/assignment", f.application),
+            None,
+            &[Role::Caseworker, Role::Approver],
+        ),
+        ep(
+            M::POST,
+            |_| "/v1/assignments".into(),
+            Some(|| json!({"application_ids": [uuid::Uuid::nil()], "assignee": "cw"})),
+            APPROVER,
+        ),
+        ep(
+            M::GET,
+            |_| "/v1/queue".into(),
+            None,
+            &[Role::Caseworker, Role::Approver, Role::Auditor],
+        ),
+        ep(M::GET, |_| "/v1/notifications".into(), None, EVERYONE),
+        ep(
+            M::PATCH,
+            |_| format!("/v1/notifications/{}", uuid::Uuid::nil()),
+            Some(|| json!({"read": true})),
+            &[Role::Employer, Role::Caseworker, Role::Approver, Role::Admin],
+        ),
+        ep(
+            M::POST,
+            |_| "/v1/webhooks".into(),
+            Some(|| json!({"url": "https://hooks.example.com/esls"})),
+            EMPLOYER,
+        ),
+        ep(
+            M::GET,
+            |_| "/v1/webhooks".into(),
+            None,
+            &[Role::Employer, Role::Auditor, Role::Admin],
+        ),
+        ep(
+            M::GET,
+            |_| format!("/v1/webhooks/{}", uuid::Uuid::nil()),
+            None,
+            &[Role::Employer, Role::Auditor, Role::Admin],
+        ),
+        ep(
+            M::DELETE,
+            |_| format!("/v1/webhooks/{}", uuid::Uuid::nil()),
+            None,
+            EMPLOYER,
+        ),
+        ep(
+            M::POST,
+            |_| format!("/v1/webhooks/{0}/deliveries/{0}/replay", uuid::Uuid::nil()),
+            None,
+            ADMIN,
+        ),
+        ep(M::GET, |_| "/v1/jobs".into(), None, &[Role::Admin, Role::Auditor]),
+        ep(
+            M::POST,
+            |_| format!("/v1/jobs/{}/retry", uuid::Uuid::nil()),
+            None,
+            ADMIN,
+        ),
     ]
 }
 

@@ -229,6 +229,8 @@ pub struct TestApp {
     keys: JwtKeys,
     /// The service's clock: tests move it instead of waiting.
     pub clock: Clock,
+    /// The service's pool, for what runs beside the HTTP API (timer sweeps, job runners).
+    pub pool: db::DbPool,
 }
 
 /// Where every test's clock starts: 2026-03-02 10:00 in Hong Kong (after every policy change seeded).
@@ -251,6 +253,7 @@ impl TestApp {
         let db = TestDatabase::migrated();
         let pool = db::build_pool(&db.service_url(), &pool_settings(3)).expect("pool");
         let clock = Clock::fixed(START.parse().unwrap());
+        let service_pool = pool.clone();
         let state = configure(
             AppState::new(pool, jwt_keys(), document_key(), max_body_bytes)
                 .expect("state")
@@ -265,7 +268,28 @@ impl TestApp {
             db,
             keys: jwt_keys(),
             clock,
+            pool: service_pool,
         }
+    }
+
+    /// Sweeps every timer as of the service clock's today.
+    pub async fn sweep(&self) -> sls_case::workflow::timers::SweepReport {
+        sls_case::workflow::timers::sweep(&self.pool, self.clock.today())
+            .await
+            .expect("sweep")
+    }
+
+    /// A job runner over this service's database and clock, paced for tests.
+    pub fn runner(&self) -> sls_case::workflow::jobs::Runner {
+        let settings = sls_case::workflow::jobs::JobSettings {
+            backoff_base: Duration::from_millis(20),
+            backoff_max: Duration::from_millis(200),
+            webhook_timeout: Duration::from_secs(2),
+            webhook_private_addresses: true,
+            ..Default::default()
+        };
+        sls_case::workflow::jobs::Runner::new(self.pool.clone(), self.clock.clone(), settings, document_key())
+            .expect("runner")
     }
 
     /// Moves the clock to 10:00 Hong Kong time on `date` (YYYY-MM-DD).

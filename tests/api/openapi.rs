@@ -56,6 +56,19 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/employers/{id}/compliance"),
     ("get", "/v1/compliance"),
     ("get", "/v1/workers/{id}"),
+    ("get", "/v1/queue"),
+    ("get", "/v1/notifications"),
+    ("get", "/v1/webhooks"),
+    ("get", "/v1/webhooks/{id}"),
+    ("get", "/v1/jobs"),
+    ("put", "/v1/applications/{id}/assignment"),
+    ("delete", "/v1/applications/{id}/assignment"),
+    ("post", "/v1/assignments"),
+    ("patch", "/v1/notifications/{id}"),
+    ("post", "/v1/webhooks"),
+    ("delete", "/v1/webhooks/{id}"),
+    ("post", "/v1/webhooks/{id}/deliveries/{delivery_id}/replay"),
+    ("post", "/v1/jobs/{id}/retry"),
     ("put", "/v1/workers/{id}/contract"),
     ("post", "/v1/workers/{id}/visa"),
     ("post", "/v1/workers/{id}/levy"),
@@ -254,7 +267,7 @@ async fn every_paged_list_states_the_form_of_its_cursor() {
                 continue;
             };
             lists += 1;
-            let expected = if path.starts_with("/v1/audit/") {
+            let expected = if path.starts_with("/v1/audit/") || path == "/v1/notifications" {
                 "^[0-9]{1,18}$"
             } else {
                 sls_case::workflow::CURSOR_PATTERN
@@ -262,5 +275,5 @@ async fn every_paged_list_states_the_form_of_its_cursor() {
             assert_eq!(cursor["schema"]["pattern"], expected, "{method} {path}");
         }
     }
-    assert_eq!(lists, 5);
+    assert_eq!(lists, 7);
 }

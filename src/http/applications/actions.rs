@@ -72,6 +72,7 @@ impl ActionRequest {
             message: self.message,
             due_on: self.due_on,
             reason_codes: self.reason_codes.unwrap_or_default(),
+            firing: None,
         })
     }
 }

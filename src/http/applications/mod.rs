@@ -12,7 +12,7 @@ pub use actions::act_on_application;
 pub use benchmark::set_wage_benchmark;
 pub use checks::{get_application_checks, get_application_decision, precheck_application};
 pub use create::create_application;
-pub use read::{get_application, get_application_history, list_applications};
+pub use read::{ApplicationSort, get_application, get_application_history, list_applications};
 pub use recruitment::{
     create_advert, create_job_fair_attendance, create_referral, get_recruitment, record_referral_outcome,
 };
@@ -189,6 +189,14 @@ pub struct ApplicationResponse {
     pub decided_on: Option<NaiveDate>,
     /// Places granted across all vacancies, once decided.
     pub places_approved: Option<u32>,
+    /// The officer whose queue the case is in (staff and auditors only; never shown to employers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    /// The SLA due date today, an open information request's pause counted in (lists and queues).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla_due_on: Option<NaiveDate>,
+    /// The day the case was recorded as past its processing target (R-SLA-1).
+    pub sla_breached_on: Option<NaiveDate>,
     /// The service-level clock (single-application reads only).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
@@ -199,6 +207,17 @@ pub struct ApplicationResponse {
 }
 
 impl ApplicationResponse {
+    /// As a list or queue shows it: with the SLA due date as of `today`.
+    pub fn listed(app: Application, viewer: Role, today: NaiveDate) -> Self {
+        let due = app
+            .sla_due_on
+            .map(|due| crate::domain::timers::sla_due_on(due, app.sla_paused_since, today));
+        Self {
+            sla_due_on: due,
+            ..Self::new(app, viewer)
+        }
+    }
+
     /// The reply of a change to a case: the case as `viewer` sees it, with its version as the ETag.
     pub fn reply(app: &Application, viewer: Role) -> crate::workflow::Result<crate::workflow::Reply> {
         Ok(super::write::ok(&Self::new(app.clone(), viewer))?.with_etag(super::extract::etag(app.version)))
@@ -223,6 +242,9 @@ impl ApplicationResponse {
             decided_by: app.decided_by,
             decided_on: app.decided_on,
             places_approved: (!places.is_empty()).then(|| places.iter().sum()),
+            assignee: app.assignee.filter(|_| viewer != Role::Employer),
+            sla_due_on: None,
+            sla_breached_on: app.sla_breached_on,
             sla: None,
             id: app.id.0,
             reference: app.reference,

@@ -1,5 +1,5 @@
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use uuid::Uuid;
 use validator::Validate;
@@ -13,7 +13,7 @@ use crate::http::CASE_READERS;
 use crate::http::extract::{QueryParams, etag, if_none_match_hits, page_position};
 use crate::http::representation::{self, Format, JSON_OR_CSV, TableFormat, cell};
 use crate::openapi::ReadOneErrors;
-use crate::workflow::{ApplicationFilter, DbPool, applications};
+use crate::workflow::{ApplicationFilter, DbPool, ListOrder, applications};
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -24,6 +24,18 @@ pub struct ApplicationListQuery {
     pub status: Option<ApplicationStatus>,
     /// Only this employer's applications (staff and auditors; an employer always sees only its own).
     pub employer_id: Option<Uuid>,
+    /// Only cases in this officer's queue (token subject; `me` for the caller). Staff and auditors.
+    #[validate(length(min = 1, max = 200))]
+    #[param(min_length = 1, max_length = 200)]
+    pub assignee: Option<String>,
+    /// `true`: only cases in someone's queue; `false`: only cases in nobody's.
+    pub assigned: Option<bool>,
+    /// `true`: only cases recorded as past their processing target; `false`: only those not.
+    pub breached: Option<bool>,
+    /// `created` (newest first, the default) or `sla_due` (soonest SLA due date first; cases not yet
+    /// submitted are left out).
+    #[param(schema_with = crate::openapi::enums::application_sort)]
+    pub sort: Option<ApplicationSort>,
     /// Items per page (1 to 500, default 50).
     #[validate(range(min = 1, max = 500))]
     #[param(minimum = 1, maximum = 500)]
@@ -34,6 +46,15 @@ pub struct ApplicationListQuery {
     /// `json` or `csv`; overrides `Accept` (for a link a browser follows).
     #[param(schema_with = crate::openapi::enums::json_or_csv)]
     pub format: Option<TableFormat>,
+}
+
+/// The order of the applications list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, strum::VariantArray)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationSort {
+    #[default]
+    Created,
+    SlaDue,
 }
 
 /// The columns of the applications list as CSV.
@@ -108,12 +129,24 @@ pub async fn list_applications(
     let query = query.0;
     let format = representation::choose(&req, query.format, &JSON_OR_CSV)?;
     let (limit, cursor) = page_position(query.limit, query.cursor.as_deref())?;
+    let today = clock.today();
     let filter = ApplicationFilter {
         status: query.status,
         employer_id: query.employer_id.map(EmployerId),
+        assignee: query.assignee.map(|a| if a == "me" { user.sub.clone() } else { a }),
+        assigned: query.assigned,
+        breached: query.breached,
+        undecided_only: false,
     };
-    let page = applications::list(&pool, user.viewer(), filter, cursor, limit).await?;
-    let items = page.items.into_iter().map(|a| ApplicationResponse::new(a, user.role));
+    let order = match query.sort.unwrap_or_default() {
+        ApplicationSort::Created => ListOrder::Newest,
+        ApplicationSort::SlaDue => ListOrder::SlaDue(today),
+    };
+    let page = applications::list(&pool, user.viewer(), filter, order, cursor, limit).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|a| ApplicationResponse::listed(a, user.role, today));
     let next_cursor = page.next_cursor.map(|c| c.encode());
     if format == Format::Csv {
         let filename = format!("applications-{}.csv", clock.today());
