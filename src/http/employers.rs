@@ -42,6 +42,7 @@ pub struct CreateEmployerRequest {
     #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub business_address: String,
     /// The language the employer's notices are written in: `en` (default) or `zh-HK`.
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(schema_with = crate::openapi::enums::language)]
     pub preferred_language: Option<Language>,
 }

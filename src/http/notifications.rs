@@ -135,14 +135,9 @@ pub async fn list_notifications(
     let language = language(&req, preference);
     let limit = i64::from(query.limit.unwrap_or(50));
     let before = match query.cursor.as_deref() {
-        Some(raw) => Some(
-            raw.parse::<i64>()
-                .ok()
-                .filter(|n| *n > 0 && raw.len() <= 18)
-                .ok_or_else(|| {
-                    ApiError::Validation(vec![FieldError::new("cursor", "is not a cursor returned by this API")])
-                })?,
-        ),
+        Some(raw) => Some(raw.parse::<i64>().ok().filter(|_| raw.len() <= 18).ok_or_else(|| {
+            ApiError::Validation(vec![FieldError::new("cursor", "is not a cursor returned by this API")])
+        })?),
         None => None,
     };
     let (items, unread) = inbox::list(&pool, inbox, query.unread.unwrap_or(false), before, limit).await?;
@@ -220,7 +215,8 @@ pub struct CreateWebhookRequest {
     #[validate(length(min = 1, max = 2000))]
     #[schema(min_length = 1, max_length = 2000, pattern = "^https?://")]
     pub url: String,
-    /// The language of the texts sent: `en` (default) or `zh-HK`.
+    /// The language of the texts sent: `en` (default) or `zh-HK`; never `null`.
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(schema_with = crate::openapi::enums::language)]
     pub language: Option<Language>,
 }

@@ -194,7 +194,19 @@ async fn webhook_urls_must_be_absolute_http_urls_without_credentials() {
         let refused = app.post("/v1/webhooks", &employer, json!({"url": url})).await;
         refused.assert_invalid_field("url");
     }
+    // Left out, the language is English; `null` is not a language (schemathesis found it accepted).
+    let null_language = app
+        .post(
+            "/v1/webhooks",
+            &employer,
+            json!({"url": "https://hooks.example.com/", "language": null}),
+        )
+        .await;
+    null_language.assert_invalid_field("language");
     assert_eq!(app.count("SELECT count(*) AS n FROM webhooks"), 0);
+    // The cursor is a notification's position: 0 is a valid (empty) page, not an error.
+    let page = app.get("/v1/notifications?cursor=0", &employer).await;
+    assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.bytes));
 }
 
 #[actix_web::test]
