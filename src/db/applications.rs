@@ -314,6 +314,15 @@ pub struct ApplicationFilter {
     pub undecided_only: bool,
 }
 
+/// The names of the statuses of a case not yet decided (what queues and the SLA timer look at).
+pub(crate) fn undecided() -> Vec<&'static str> {
+    ApplicationStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_pre_decision())
+        .map(ApplicationStatus::as_str)
+        .collect()
+}
+
 /// The order of a list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ListOrder {
@@ -372,12 +381,7 @@ pub async fn list(
         None => {}
     }
     if filter.undecided_only {
-        let undecided: Vec<&str> = ApplicationStatus::ALL
-            .into_iter()
-            .filter(|s| s.is_pre_decision())
-            .map(ApplicationStatus::as_str)
-            .collect();
-        query = query.filter(applications::status.eq_any(undecided));
+        query = query.filter(applications::status.eq_any(undecided()));
     }
     query = match order {
         ListOrder::Newest => {
@@ -488,13 +492,8 @@ pub async fn record_sla_breach(
 pub async fn queue_counts(conn: &mut AsyncPgConnection, assignee: &str) -> QueryResult<(i64, i64, i64)> {
     use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
-    let undecided: Vec<&str> = ApplicationStatus::ALL
-        .into_iter()
-        .filter(|s| s.is_pre_decision())
-        .map(ApplicationStatus::as_str)
-        .collect();
     applications::table
-        .filter(applications::status.eq_any(undecided))
+        .filter(applications::status.eq_any(undecided()))
         .select((
             sql::<BigInt>("count(*) FILTER (WHERE assignee = ")
                 .bind::<diesel::sql_types::Text, _>(assignee)

@@ -300,7 +300,8 @@ pub async fn insert_deliveries(
         .await
 }
 
-/// A delivery with its webhook and notification, locked for the attempt's outcome.
+/// A delivery with its webhook and notification; in a transaction, the delivery stays locked until it
+/// ends (an administrator's replay).
 pub async fn delivery_for_update(
     conn: &mut AsyncPgConnection,
     id: Uuid,

@@ -9,7 +9,6 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::timer_firings;
-use crate::domain::ApplicationStatus;
 use crate::domain::timers::Timer;
 
 /// Records that `timer` fired for `subject`'s `occurrence`; false when it had fired already (in another
@@ -186,18 +185,13 @@ pub async fn contracts_ending_within(
 
 /// Undecided cases whose running SLA clock passed its due date, not yet recorded as breached.
 pub async fn sla_past_due(conn: &mut AsyncPgConnection, today: NaiveDate) -> QueryResult<Vec<Due>> {
-    let undecided: Vec<&str> = ApplicationStatus::ALL
-        .into_iter()
-        .filter(|s| s.is_pre_decision())
-        .map(ApplicationStatus::as_str)
-        .collect();
     diesel::sql_query(
         "SELECT id, id AS application_id, sla_due_on AS due_on, 0 AS count FROM applications \
           WHERE status = ANY($2) AND sla_breached_on IS NULL AND sla_paused_since IS NULL AND sla_due_on < $1 \
           ORDER BY sla_due_on, id",
     )
     .bind::<Date, _>(today)
-    .bind::<diesel::sql_types::Array<Text>, _>(undecided)
+    .bind::<diesel::sql_types::Array<Text>, _>(super::applications::undecided())
     .load(conn)
     .await
 }

@@ -360,8 +360,9 @@ async fn overdue_briefings(
     report: &mut SweepReport,
 ) -> Result<()> {
     let overdue = unit::read(pool, async |conn| Ok(due::briefings_overdue(conn, today).await?)).await?;
+    // The due date was fixed at arrival; the value in force today is recorded for the reader.
+    let due_days = policy.get::<u32>(keys::BRIEFING_DUE_DAYS_AFTER_ARRIVAL, None, today)?;
     for worker in overdue.into_iter().filter(|w| rules::passed(w.due_on, today)) {
-        let due_days = policy.get::<u32>(keys::BRIEFING_DUE_DAYS_AFTER_ARRIVAL, None, today)?;
         let firing = Firing {
             timer: Timer::BriefingOverdue,
             subject: worker.id,

@@ -387,3 +387,109 @@ async fn told_kinds(app: &TestApp, token: &str) -> Vec<String> {
         .map(|n| n["kind"].as_str().unwrap().to_owned())
         .collect()
 }
+
+#[actix_web::test]
+async fn bad_input_to_the_new_endpoints_is_400_naming_the_field_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let case = submitted(&app, "45000001").await;
+    let before = app.count("SELECT count(*) AS n FROM audit_events");
+    let send = |method: actix_web::http::Method, uri: String, token: &str, body: Option<Value>| {
+        let mut request = actix_web::test::TestRequest::default()
+            .method(method)
+            .uri(&uri)
+            .insert_header(("authorization", format!("Bearer {token}")));
+        if let Some(body) = body {
+            request = request.set_json(body);
+        }
+        request
+    };
+    use actix_web::http::Method as M;
+    let assignment = format!("/v1/applications/{}/assignment", case.id);
+    for (method, uri, token, body, field) in [
+        (
+            M::PUT,
+            assignment.clone(),
+            case.caseworker.clone(),
+            Some(json!({"assignee": "  "})),
+            "assignee",
+        ),
+        (
+            M::PUT,
+            assignment.clone(),
+            case.caseworker.clone(),
+            Some(json!({"assignee": "cw-chan", "x": 1})),
+            "x",
+        ),
+        (
+            M::PUT,
+            "/v1/applications/nope/assignment".to_owned(),
+            case.caseworker.clone(),
+            Some(json!({"assignee": "cw-chan"})),
+            "id",
+        ),
+        (
+            M::POST,
+            "/v1/assignments".to_owned(),
+            case.approver.clone(),
+            Some(json!({"application_ids": [], "assignee": "cw"})),
+            "application_ids",
+        ),
+        (
+            M::POST,
+            "/v1/assignments".to_owned(),
+            case.approver.clone(),
+            Some(json!({"application_ids": ["nope"], "assignee": "cw"})),
+            "application_ids[0]",
+        ),
+        (
+            M::PATCH,
+            format!("/v1/notifications/{}", uuid::Uuid::nil()),
+            case.employer_token.clone(),
+            Some(json!({"read": "yes"})),
+            "read",
+        ),
+        (
+            M::GET,
+            "/v1/queue?view=everything".to_owned(),
+            case.caseworker.clone(),
+            None,
+            "view",
+        ),
+        (
+            M::GET,
+            "/v1/notifications?cursor=abc".to_owned(),
+            case.employer_token.clone(),
+            None,
+            "cursor",
+        ),
+        (
+            M::GET,
+            "/v1/jobs?state=DONE".to_owned(),
+            app.token(Role::Admin, None),
+            None,
+            "state",
+        ),
+        (
+            M::POST,
+            "/v1/webhooks".to_owned(),
+            case.employer_token.clone(),
+            Some(json!({"url": "https://x.example.com/", "language": "fr"})),
+            "language",
+        ),
+    ] {
+        let response = app.send(send(method.clone(), uri.clone(), &token, body)).await;
+        assert_eq!(
+            response.status,
+            400,
+            "{method} {uri}: {}",
+            String::from_utf8_lossy(&response.bytes)
+        );
+        assert!(
+            response.invalid_fields().iter().any(|f| f.starts_with(field)),
+            "{method} {uri} names {:?}, not {field}",
+            response.invalid_fields()
+        );
+    }
+    assert_eq!(app.count("SELECT count(*) AS n FROM audit_events"), before);
+    assert_eq!(app.count("SELECT count(*) AS n FROM webhooks"), 0);
+}
