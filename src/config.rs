@@ -27,6 +27,7 @@
 //! | `SLS_DB_TRANSACTION_TIMEOUT_SECS` | `15` |
 //! | `SLS_EMBEDDED_PG_PORT` | `54329` |
 //! | `SLS_MAX_BODY_BYTES` | `262144` |
+//! | `SLS_DOCUMENT_MAX_BYTES` | `20971520` (20 MiB: the largest document an upload streams in) |
 //! | `SLS_WORKERS` | number of CPUs |
 //! | `SLS_LOG_FORMAT` | `text` (or `json`) |
 //! | `RUST_LOG` | `info` |
@@ -67,6 +68,7 @@ pub struct Settings {
     pub pool: PoolSettings,
     pub embedded_pg_port: u16,
     pub max_body_bytes: usize,
+    pub document_max_bytes: usize,
     pub workers: usize,
     pub log_format: LogFormat,
     /// The browser origins allowed to call the API cross-origin (CORS); empty: none.
@@ -266,6 +268,7 @@ impl Settings {
             },
             embedded_pg_port: parse(&lookup, "SLS_EMBEDDED_PG_PORT", 54329)?,
             max_body_bytes: parse(&lookup, "SLS_MAX_BODY_BYTES", 256 * 1024)?,
+            document_max_bytes: parse(&lookup, "SLS_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)?,
             workers: parse(&lookup, "SLS_WORKERS", workers_default)?,
             log_format: parse(&lookup, "SLS_LOG_FORMAT", LogFormat::Text)?,
             cors_origins: cors_origins(lookup("SLS_CORS_ORIGINS").as_deref().unwrap_or_default())?,

@@ -88,6 +88,9 @@ pub enum ApiError {
     /// The body is not in a media type this endpoint accepts (415).
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// A document whose declared media type is not taken, or is not what its content is (415).
+    #[error("unsupported document content: {0}")]
+    UnsupportedContent(String),
     /// An `Idempotency-Key` already used for a different request (422).
     #[error("idempotency key reused for a different request")]
     IdempotencyKeyReused,
@@ -129,7 +132,7 @@ impl ApiError {
             Self::PreconditionRequired => "precondition-required",
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::NotAcceptable { .. } => "not-acceptable",
-            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::UnsupportedMediaType | Self::UnsupportedContent(_) => "unsupported-media-type",
             Self::IdempotencyKeyReused => "idempotency-key-reused",
             Self::RuleViolation { .. } => "rule-violation",
             Self::Unavailable(_) => "service-unavailable",
@@ -156,7 +159,7 @@ impl ApiError {
             Self::PreconditionRequired => "If-Match is required",
             Self::PayloadTooLarge { .. } => "Request body too large",
             Self::NotAcceptable { .. } => "None of the accepted media types can be produced",
-            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::UnsupportedMediaType | Self::UnsupportedContent(_) => "Unsupported media type",
             Self::IdempotencyKeyReused => "Idempotency-Key already used for another request",
             Self::RuleViolation { .. } => "A scheme rule is not met",
             Self::Unavailable(_) => "Service temporarily unavailable",
@@ -190,6 +193,7 @@ impl ApiError {
                 format!("This operation answers in {offered}; send an Accept header naming one of them.")
             }
             Self::UnsupportedMediaType => "Send the body as application/json.".into(),
+            Self::UnsupportedContent(detail) => detail.clone(),
             Self::IdempotencyKeyReused => {
                 "This Idempotency-Key was first used with a different method, path or body; use a new key.".into()
             }
@@ -236,7 +240,7 @@ impl ResponseError for ApiError {
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotAcceptable { .. } => StatusCode::NOT_ACCEPTABLE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType | Self::UnsupportedContent(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RuleViolation { .. } | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -311,6 +315,8 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::PreconditionRequired => Self::PreconditionRequired,
             WorkflowError::ConcurrentUpdate => Self::ConcurrentUpdate,
             WorkflowError::Unavailable(cause) => Self::Unavailable(cause),
+            WorkflowError::TooLarge { limit } => Self::PayloadTooLarge { limit },
+            WorkflowError::UnsupportedContent(detail) => Self::UnsupportedContent(detail),
             WorkflowError::Internal(err) => Self::Internal(err),
         }
     }

@@ -88,6 +88,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         false => None,
     };
     let mut state = AppState::new(pool, jwt, documents, settings.max_body_bytes)?
+        .with_document_limit(settings.document_max_bytes)
         .with_cors_origins(settings.cors_origins.clone())
         .with_webhook_policy(http::notifications::WebhookPolicy {
             allow_insecure: settings.jobs.webhook_private_addresses,

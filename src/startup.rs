@@ -64,6 +64,7 @@ impl AppState {
             jwt: web::Data::new(jwt),
             limits: web::Data::new(BodyLimits {
                 max_bytes: max_body_bytes,
+                document_max_bytes: BodyLimits::DOCUMENT_MAX_BYTES,
             }),
             expected_schema: web::Data::new(ExpectedSchema(crate::db::latest_migration_version())),
             clock: web::Data::new(Clock::system()),
@@ -73,6 +74,15 @@ impl AppState {
             identity_provider: None,
             webhook_policy: web::Data::new(notifications::WebhookPolicy { allow_insecure: true }),
         })
+    }
+
+    /// Takes documents of up to `max_bytes` (`SLS_DOCUMENT_MAX_BYTES`).
+    pub fn with_document_limit(mut self, max_bytes: usize) -> Self {
+        self.limits = web::Data::new(BodyLimits {
+            max_bytes: self.limits.max_bytes,
+            document_max_bytes: max_bytes,
+        });
+        self
     }
 
     /// Uses `clock` instead of the system clock (tests move it instead of waiting).

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::config::JwtSettings;
-use crate::domain::{EmployerId, Role, Viewer};
+use crate::domain::{AgencyKey, EmployerId, Role, Viewer};
 use crate::error::ApiError;
 
 /// The claims of an sls-case token.
@@ -223,6 +223,7 @@ impl AuthUser {
         Viewer {
             role: self.role,
             employer: self.employer_id,
+            agency: self.agency.as_deref().map(AgencyKey::of),
         }
     }
 

@@ -312,6 +312,8 @@ pub struct ApplicationFilter {
     pub breached: Option<bool>,
     /// Only cases not yet decided (what queues hold).
     pub undecided_only: bool,
+    /// Only these cases (what an agency is authorised for).
+    pub only: Option<Vec<Uuid>>,
 }
 
 /// The names of the statuses of a case not yet decided (what queues and the SLA timer look at).
@@ -366,6 +368,9 @@ pub async fn list(
     }
     if let Some(status) = filter.status {
         query = query.filter(applications::status.eq(status.as_str()));
+    }
+    if let Some(only) = &filter.only {
+        query = query.filter(applications::id.eq_any(only.clone()));
     }
     if let Some(assignee) = &filter.assignee {
         query = query.filter(applications::assignee.eq(assignee.clone()));
@@ -708,6 +713,39 @@ pub async fn last_submission_on(
         )
         .filter(applications::application_type.eq(ApplicationType::New.as_str()))
         .select(diesel::dsl::max(applications::submitted_on))
+        .first(conn)
+        .await
+}
+
+/// The employer's cases in one of `statuses`, in id order (the order their locks are taken in).
+pub async fn of_employer_in(
+    conn: &mut AsyncPgConnection,
+    employer: EmployerId,
+    statuses: &[ApplicationStatus],
+) -> QueryResult<Vec<ApplicationId>> {
+    let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    let ids: Vec<Uuid> = applications::table
+        .filter(applications::employer_id.eq(employer.0))
+        .filter(applications::status.eq_any(statuses))
+        .order(applications::id)
+        .select(applications::id)
+        .load(conn)
+        .await?;
+    Ok(ids.into_iter().map(ApplicationId).collect())
+}
+
+/// The date of the employer's latest approval still in force (APPROVED, PARTIALLY_APPROVED, ACTIVE).
+pub async fn latest_approval_on(conn: &mut AsyncPgConnection, employer: EmployerId) -> QueryResult<Option<NaiveDate>> {
+    let approved = [
+        ApplicationStatus::Approved,
+        ApplicationStatus::PartiallyApproved,
+        ApplicationStatus::Active,
+    ]
+    .map(|s| s.as_str());
+    applications::table
+        .filter(applications::employer_id.eq(employer.0))
+        .filter(applications::status.eq_any(approved))
+        .select(diesel::dsl::max(applications::decided_on))
         .first(conn)
         .await
 }

@@ -105,6 +105,14 @@ pub async fn append(conn: &mut AsyncPgConnection, actor: &Actor, event: &AuditRe
         Entity::Notification { id, application } => ("notification", id, application.map(|a| a.0)),
         Entity::Webhook(id) => ("webhook", id, None),
         Entity::Job(id) => ("job", id, None),
+        Entity::Complaint(id) => ("complaint", id, None),
+        Entity::Inspection(id) => ("inspection", id, None),
+        // A holiday has no id of its own: its day, as a number, is one.
+        Entity::Holiday(day) => (
+            "holiday",
+            Uuid::from_u128(chrono::Datelike::num_days_from_ce(&day).unsigned_abs().into()),
+            None,
+        ),
     };
     diesel::insert_into(audit_events::table)
         .values(NewAuditRow {

@@ -16,6 +16,7 @@ use crate::domain::casework::{
     Advert, DecisionRecord, HeadcountReturn, InfoRequest, JobFairAttendance, RecruitmentRecords, Referral,
     ReferralOutcome, Sanction,
 };
+use crate::domain::inspection::SanctionKind;
 use crate::domain::{ApplicationId, EmployerId, VacancyId};
 
 // ---- information requests ----
@@ -425,11 +426,25 @@ struct SanctionRow {
     reason: String,
     imposed_by: String,
     created_at: DateTime<Utc>,
+    kinds: Vec<String>,
+    published: bool,
+    application_ids: Vec<Uuid>,
+    complaint_ids: Vec<Uuid>,
+    inspection_ids: Vec<Uuid>,
 }
 
-impl From<SanctionRow> for Sanction {
-    fn from(r: SanctionRow) -> Self {
-        Self {
+impl TryFrom<SanctionRow> for Sanction {
+    type Error = diesel::result::Error;
+
+    fn try_from(r: SanctionRow) -> QueryResult<Self> {
+        let kinds = r
+            .kinds
+            .iter()
+            .map(|k| {
+                SanctionKind::parse(k).ok_or_else(|| diesel::result::Error::DeserializationError("unknown sanction kind".into()))
+            })
+            .collect::<QueryResult<_>>()?;
+        Ok(Self {
             id: r.id,
             employer_id: EmployerId(r.employer_id),
             bar_from: r.bar_from,
@@ -437,7 +452,12 @@ impl From<SanctionRow> for Sanction {
             reason: r.reason,
             imposed_by: r.imposed_by,
             created_at: r.created_at,
-        }
+            kinds,
+            published: r.published,
+            application_ids: r.application_ids,
+            complaint_ids: r.complaint_ids,
+            inspection_ids: r.inspection_ids,
+        })
     }
 }
 
@@ -451,6 +471,11 @@ pub async fn insert_sanction(conn: &mut AsyncPgConnection, s: &Sanction) -> Quer
             reason: s.reason.clone(),
             imposed_by: s.imposed_by.clone(),
             created_at: s.created_at,
+            kinds: s.kinds.iter().map(|k| k.as_str().to_owned()).collect(),
+            published: s.published,
+            application_ids: s.application_ids.clone(),
+            complaint_ids: s.complaint_ids.clone(),
+            inspection_ids: s.inspection_ids.clone(),
         })
         .execute(conn)
         .await
@@ -464,7 +489,7 @@ pub async fn sanctions_of(conn: &mut AsyncPgConnection, employer: EmployerId) ->
         .select(SanctionRow::as_select())
         .load(conn)
         .await?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    rows.into_iter().map(Sanction::try_from).collect()
 }
 
 // ---- decision records ----

@@ -5,9 +5,13 @@
 //! nothing outside `db` sees a column. Migrations run on a blocking connection before the server starts;
 //! requests use the async pool.
 
+pub mod agencies;
 pub mod applications;
 pub mod audit;
 pub mod casework;
+pub mod complaints;
+pub mod consultations;
+pub mod documents;
 pub mod employers;
 pub mod idempotency;
 pub mod job_categories;

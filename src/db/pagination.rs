@@ -54,6 +54,14 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// No items, and no more.
+    pub fn empty() -> Self {
+        Self {
+            items: Vec::new(),
+            next_cursor: None,
+        }
+    }
+
     /// Builds a page from `limit + 1` fetched rows: the extra row only tells that more exist.
     pub fn from_overfetch(mut rows: Vec<T>, limit: usize, key: impl Fn(&T) -> Cursor) -> Self {
         let more = rows.len() > limit;

@@ -267,6 +267,11 @@ diesel::table! {
         reason -> Text,
         imposed_by -> Text,
         created_at -> Timestamptz,
+        kinds -> Array<Text>,
+        published -> Bool,
+        application_ids -> Array<Uuid>,
+        complaint_ids -> Array<Uuid>,
+        inspection_ids -> Array<Uuid>,
     }
 }
 
@@ -472,6 +477,133 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    public_holidays (day) {
+        day -> Date,
+        name -> Text,
+        created_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    consultations (application_id) {
+        application_id -> Uuid,
+        opened_on -> Date,
+        closes_on -> Date,
+        working_days -> Int4,
+        package -> Jsonb,
+        policy_used -> Jsonb,
+        closed_on -> Nullable<Date>,
+        outcome -> Nullable<Text>,
+        routed_to -> Nullable<Text>,
+        tally -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    lab_views (id) {
+        id -> Uuid,
+        application_id -> Uuid,
+        member -> Text,
+        stance -> Text,
+        comment -> Nullable<Text>,
+        recorded_on -> Date,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    complaints (id) {
+        id -> Uuid,
+        received_on -> Date,
+        channel -> Text,
+        subject -> Text,
+        complainant_kind -> Text,
+        anonymous -> Bool,
+        complainant_name -> Nullable<Text>,
+        complainant_contact -> Nullable<Text>,
+        summary -> Text,
+        employer_id -> Uuid,
+        application_id -> Nullable<Uuid>,
+        worker_id -> Nullable<Uuid>,
+        status -> Text,
+        conclusion -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    inspections (id) {
+        id -> Uuid,
+        employer_id -> Uuid,
+        complaint_id -> Nullable<Uuid>,
+        application_id -> Nullable<Uuid>,
+        inspected_on -> Date,
+        inspector -> Text,
+        findings -> Jsonb,
+        breach_found -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Uuid,
+        owner_type -> Text,
+        owner_id -> Uuid,
+        employer_id -> Uuid,
+        kind -> Text,
+        file_name -> Text,
+        media_type -> Text,
+        size_bytes -> Int8,
+        sha256 -> Text,
+        uploaded_by -> Text,
+        agency -> Nullable<Text>,
+        uploaded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    document_chunks (document_id, seq) {
+        document_id -> Uuid,
+        seq -> Int4,
+        data -> Bytea,
+    }
+}
+
+diesel::table! {
+    agency_authorisations (id) {
+        id -> Uuid,
+        employer_id -> Uuid,
+        agency -> Text,
+        agency_key -> Uuid,
+        application_ids -> Nullable<Array<Uuid>>,
+        valid_from -> Date,
+        valid_until -> Date,
+        letter_document_id -> Uuid,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    immigration_events (sender_event_id) {
+        sender_event_id -> Text,
+        kind -> Text,
+        worker_id -> Uuid,
+        body_sha256 -> Text,
+        reply -> Jsonb,
+        received_by -> Text,
+        received_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(applications -> employers (employer_id));
 diesel::joinable!(audit_events -> applications (application_id));
 diesel::joinable!(audit_events -> decision_records (decision_record_id));
@@ -495,6 +627,7 @@ diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(webhook_deliveries -> notifications (notification_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhooks -> employers (employer_id));
+diesel::joinable!(consultations -> applications (application_id));
 diesel::joinable!(notifications -> employers (employer_id));
 diesel::joinable!(wage_table_rows -> wage_tables (table_id));
 diesel::joinable!(worker_places -> applications (application_id));
@@ -506,6 +639,15 @@ diesel::joinable!(workers -> employers (employer_id));
 diesel::joinable!(workers -> worker_places (place_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    agency_authorisations,
+    complaints,
+    consultations,
+    document_chunks,
+    documents,
+    immigration_events,
+    inspections,
+    lab_views,
+    public_holidays,
     applications,
     audit_events,
     briefing_attendances,

@@ -8,7 +8,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::application::Application;
-use super::{ApplicationId, ApplicationStatus, EmployerId, Role, Viewer};
+use super::{AgencyKey, ApplicationId, ApplicationStatus, EmployerId, Role, Viewer};
 
 /// Who acted, as recorded on every event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +46,7 @@ impl Actor {
         Viewer {
             role: self.role,
             employer: self.employer_id,
+            agency: self.agency.as_deref().map(AgencyKey::of),
         }
     }
 
@@ -76,6 +77,12 @@ pub enum Entity {
     Webhook(Uuid),
     /// A job of the service's queue.
     Job(Uuid),
+    /// A complaint (and the displacement reviews the service raises).
+    Complaint(Uuid),
+    /// An inspection and its findings.
+    Inspection(Uuid),
+    /// A public holiday the working-day windows skip.
+    Holiday(chrono::NaiveDate),
 }
 
 /// One event a change appends. The actor is the change's, unless `by` names another (the service's

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::inspection::SanctionKind;
 use super::rules::RuleResult;
 use super::rules::decision::{DecisionOutcome, ReasonCode, VacancyPlaces};
 use super::rules::recruitment::InterviewOutcome;
@@ -155,6 +156,15 @@ pub struct Sanction {
     pub reason: String,
     pub imposed_by: String,
     pub created_at: DateTime<Utc>,
+    /// What it does: always the bar, and revocation of approvals and termination of pending
+    /// applications when named (R-SAN-1 (a) to (c)).
+    pub kinds: Vec<SanctionKind>,
+    /// The employer's name may be published (R-SAN-2).
+    pub published: bool,
+    /// The cases, complaints and inspections it rests on.
+    pub application_ids: Vec<Uuid>,
+    pub complaint_ids: Vec<Uuid>,
+    pub inspection_ids: Vec<Uuid>,
 }
 
 /// A sanction as an approver imposes it.
@@ -164,6 +174,11 @@ pub struct NewSanction {
     /// One of policy `sanction_bar_months_options`.
     pub months: u32,
     pub reason: String,
+    pub kinds: Vec<SanctionKind>,
+    pub published: bool,
+    pub application_ids: Vec<Uuid>,
+    pub complaint_ids: Vec<Uuid>,
+    pub inspection_ids: Vec<Uuid>,
 }
 
 /// Which evaluation of the rules a decision record keeps.

@@ -168,6 +168,9 @@ pub enum ApplicationAction {
     StartConsultation,
     /// The consultation window closed or all views are in.
     CloseConsultation,
+    /// The consultation window closed with the members in agreement (R-LAB-2): the service moves the
+    /// case on to the decision.
+    ConcludeConsultation,
     /// Approver grants every place requested (approval-in-principle).
     Approve,
     /// Approver grants fewer places than requested (e.g. capped by the ratio).
@@ -189,7 +192,7 @@ pub enum ApplicationAction {
 }
 
 impl ApplicationAction {
-    pub const ALL: [ApplicationAction; 21] = [
+    pub const ALL: [ApplicationAction; 22] = [
         Self::Submit,
         Self::RequestInfo,
         Self::Respond,
@@ -202,6 +205,7 @@ impl ApplicationAction {
         Self::Recommend,
         Self::StartConsultation,
         Self::CloseConsultation,
+        Self::ConcludeConsultation,
         Self::Approve,
         Self::ApprovePartially,
         Self::Refuse,
@@ -228,6 +232,7 @@ impl ApplicationAction {
             Self::Recommend => "recommend",
             Self::StartConsultation => "start-consultation",
             Self::CloseConsultation => "close-consultation",
+            Self::ConcludeConsultation => "conclude-consultation",
             Self::Approve => "approve",
             Self::ApprovePartially => "approve-partially",
             Self::Refuse => "refuse",
@@ -266,7 +271,11 @@ impl ApplicationAction {
             | Self::StartConsultation
             | Self::CloseConsultation => Role::Caseworker,
             Self::Approve | Self::ApprovePartially | Self::Refuse | Self::Revoke | Self::Terminate => Role::Approver,
-            Self::CloseNoResponse | Self::Activate | Self::Lapse | Self::Complete => Role::System,
+            Self::CloseNoResponse
+            | Self::ConcludeConsultation
+            | Self::Activate
+            | Self::Lapse
+            | Self::Complete => Role::System,
         }
     }
 }
@@ -330,7 +339,7 @@ pub fn transition(
         (S::RecruitmentReview, A::StartAssessment) => Some(S::Assessment),
         (S::Assessment, A::Recommend) => Some(S::Assessment),
         (S::Assessment, A::StartConsultation) => Some(S::LabConsultation),
-        (S::LabConsultation, A::CloseConsultation) => Some(S::DecisionPending),
+        (S::LabConsultation, A::CloseConsultation | A::ConcludeConsultation) => Some(S::DecisionPending),
         (S::DecisionPending, A::Approve) => Some(S::Approved),
         (S::DecisionPending, A::ApprovePartially) => Some(S::PartiallyApproved),
         (S::DecisionPending, A::Refuse) => Some(S::Refused),
@@ -420,6 +429,7 @@ mod tests {
         (S::Assessment, A::Withdraw, S::Withdrawn),
         (S::Assessment, A::Terminate, S::ProcessingTerminated),
         (S::LabConsultation, A::CloseConsultation, S::DecisionPending),
+        (S::LabConsultation, A::ConcludeConsultation, S::DecisionPending),
         (S::LabConsultation, A::Withdraw, S::Withdrawn),
         (S::LabConsultation, A::Terminate, S::ProcessingTerminated),
         (S::DecisionPending, A::Approve, S::Approved),
@@ -457,17 +467,21 @@ mod tests {
         (A::Revoke, Role::Approver),
         (A::Terminate, Role::Approver),
         (A::CloseNoResponse, Role::System),
+        (A::ConcludeConsultation, Role::System),
         (A::Activate, Role::System),
         (A::Lapse, Role::System),
         (A::Complete, Role::System),
     ];
 
-    const ALL_ROLES: [Role; 6] = [
+    const ALL_ROLES: [Role; 9] = [
         Role::Employer,
         Role::Caseworker,
         Role::Approver,
         Role::Auditor,
         Role::Admin,
+        Role::LabMember,
+        Role::Inspector,
+        Role::Immd,
         Role::System,
     ];
 
@@ -522,6 +536,9 @@ mod tests {
         for from in S::ALL {
             assert!(available_actions(from, Role::Auditor).is_empty());
             assert!(available_actions(from, Role::Admin).is_empty());
+            for role in [Role::LabMember, Role::Inspector, Role::Immd] {
+                assert!(available_actions(from, role).is_empty(), "{role}");
+            }
         }
     }
 

@@ -101,6 +101,15 @@ pub enum Notice {
     SlaBreached { reference: String, due_on: NaiveDate },
     /// A case was assigned to the recipient.
     CaseAssigned { reference: String, by: String },
+    /// The LAB members did not agree: the case goes to the LAB working group (R-LAB-2; to the assignee).
+    ConsultationToWorkingGroup { reference: String },
+    /// A headcount return shows fewer full-time locals than an approval relied on (R-RAT-6; to
+    /// inspectors).
+    DisplacementReview {
+        employer: String,
+        relied_on: u32,
+        now: u32,
+    },
     /// No wage table published for too long (to administrators).
     WageTableStale {
         latest: Option<String>,
@@ -133,6 +142,8 @@ impl Notice {
             Self::ContractEnding { .. } => "contract_ending",
             Self::SlaBreached { .. } => "sla_breached",
             Self::CaseAssigned { .. } => "case_assigned",
+            Self::ConsultationToWorkingGroup { .. } => "consultation_to_working_group",
+            Self::DisplacementReview { .. } => "displacement_review",
             Self::WageTableStale { .. } => "wage_table_stale",
         }
     }
@@ -164,6 +175,18 @@ impl Notice {
                 format!("{reference}: reminder {reminder} of {of}"),
                 format!(
                     "The information requested on application {reference} was due on {due_on} and has not been received. Without a reply the application will be closed on {closes_on}."
+                ),
+            ),
+            Self::ConsultationToWorkingGroup { reference } => (
+                format!("{reference}: LAB working group"),
+                format!(
+                    "The Labour Advisory Board members' views on application {reference} fell short of consensus. The case goes to the LAB working group; close the consultation with its conclusion."
+                ),
+            ),
+            Self::DisplacementReview { employer, relied_on, now } => (
+                format!("{employer}: possible displacement of local staff"),
+                format!(
+                    "A headcount return of {employer} shows {now} full-time local employees, fewer than the {relied_on} an approval relied on. A displacement review has been opened."
                 ),
             ),
             Self::ClosedNoResponse { reference } => (
@@ -278,6 +301,14 @@ impl Notice {
                 format!(
                     "申請 {reference} 所需的補充資料應於 {due_on} 提交，但至今尚未收到。如仍未回覆，申請將於 {closes_on} 終止處理。"
                 ),
+            ),
+            Self::ConsultationToWorkingGroup { reference } => (
+                format!("{reference}：轉交勞顧會工作小組"),
+                format!("勞工顧問委員會委員對申請 {reference} 的意見未達共識，個案轉交勞顧會工作小組處理；請按其結論結束諮詢。"),
+            ),
+            Self::DisplacementReview { employer, relied_on, now } => (
+                format!("{employer}：可能取代本地僱員"),
+                format!("{employer} 的僱員人數申報顯示全職本地僱員為 {now} 名，少於批准時所依據的 {relied_on} 名。已展開取代本地僱員審查。"),
             ),
             Self::ClosedNoResponse { reference } => (
                 format!("{reference}：因未有回覆而結案"),
@@ -460,6 +491,14 @@ mod tests {
             Notice::SlaBreached {
                 reference: reference.clone(),
                 due_on: on,
+            },
+            Notice::ConsultationToWorkingGroup {
+                reference: reference.clone(),
+            },
+            Notice::DisplacementReview {
+                employer: "Acme Catering Ltd".into(),
+                relied_on: 20,
+                now: 15,
             },
             Notice::CaseAssigned {
                 reference,

@@ -190,6 +190,8 @@ pub mod keys {
     pub const BRIEFING_DUE_DAYS_AFTER_ARRIVAL: &str = "briefing_due_days_after_arrival";
     pub const WAGE_PAYMENT_DUE_DAYS: &str = "wage_payment_due_days";
     pub const SANCTION_BAR_MONTHS_OPTIONS: &str = "sanction_bar_months_options";
+    pub const LAB_CONSULTATION_DAYS: &str = "lab_consultation_days";
+    pub const LAB_CONSENSUS_THRESHOLD: &str = "lab_consensus_threshold";
     // The timers' durations (docs/timers.md).
     pub const RFI_REMINDERS: &str = "rfi_reminders";
     pub const RFI_REMINDER_INTERVAL_DAYS: &str = "rfi_reminder_interval_days";

@@ -19,18 +19,28 @@ pub enum Role {
     Auditor,
     /// Reference data, policy, wage tables, employer registration.
     Admin,
+    /// A Labour Advisory Board member: reads the consultation packages of cases under consultation
+    /// and records a view on each, nothing else.
+    LabMember,
+    /// A labour inspector: complaints, inspections and their findings.
+    Inspector,
+    /// The Immigration Department's system: sends visa and levy events for workers.
+    Immd,
     /// The service itself (timers, scheduled jobs). Never carried by a token.
     System,
 }
 
 impl Role {
     /// The roles a bearer token may carry; `System` is reserved for the service's own jobs.
-    pub const TOKEN_ROLES: [Role; 5] = [
+    pub const TOKEN_ROLES: [Role; 8] = [
         Role::Employer,
         Role::Caseworker,
         Role::Approver,
         Role::Auditor,
         Role::Admin,
+        Role::LabMember,
+        Role::Inspector,
+        Role::Immd,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +50,9 @@ impl Role {
             Role::Approver => "approver",
             Role::Auditor => "auditor",
             Role::Admin => "admin",
+            Role::LabMember => "lab_member",
+            Role::Inspector => "inspector",
+            Role::Immd => "immd",
             Role::System => "system",
         }
     }
@@ -55,11 +68,27 @@ impl Role {
     }
 }
 
-/// Who is reading: the role, and the employer an employer user is confined to.
+/// Who is reading: the role, the employer an employer user is confined to, and the agency it acts
+/// through, if any (which confines it further, to the applications the employer authorised).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Viewer {
     pub role: Role,
     pub employer: Option<super::EmployerId>,
+    pub agency: Option<AgencyKey>,
+}
+
+/// An employment agency as the authorisations name it: its name, as tokens carry it, hashed into a
+/// fixed-size key (so a reader stays a plain value to pass around).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AgencyKey(pub uuid::Uuid);
+
+impl AgencyKey {
+    const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x5c1e_a6e4_0a6e_4c7d_9f3b_61a9_2c0d_7e11);
+
+    /// The key of the agency named `name` (exactly as its tokens spell it).
+    pub fn of(name: &str) -> Self {
+        Self(uuid::Uuid::new_v5(&Self::NAMESPACE, name.as_bytes()))
+    }
 }
 
 impl Viewer {
@@ -88,17 +117,11 @@ impl FromStr for Role {
     type Err = UnknownRole;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            Role::Employer,
-            Role::Caseworker,
-            Role::Approver,
-            Role::Auditor,
-            Role::Admin,
-            Role::System,
-        ]
-        .into_iter()
-        .find(|role| role.as_str() == s)
-        .ok_or_else(|| UnknownRole(s.to_owned()))
+        Role::TOKEN_ROLES
+            .into_iter()
+            .chain([Role::System])
+            .find(|role| role.as_str() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
     }
 }
 

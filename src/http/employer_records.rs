@@ -18,6 +18,7 @@ use crate::auth::AuthUser;
 use crate::clock::Clock;
 use crate::domain::casework::{HeadcountReturn, NewHeadcountReturn, NewSanction, Sanction};
 use crate::domain::rules::ratio::Counted;
+use crate::domain::inspection::SanctionKind;
 use crate::domain::{EmployerId, Role};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::openapi::ReadOneErrors;
@@ -314,6 +315,28 @@ pub struct CreateSanctionRequest {
     #[validate(length(min = 1, max = 2000), custom(function = "validate::not_blank"))]
     #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub reason: String,
+    /// What the sanction does besides the bar (always imposed): `REVOKE_APPROVALS` revokes every
+    /// approval in force, `TERMINATE_PENDING` terminates every pending application (R-SAN-1).
+    #[serde(default)]
+    #[validate(length(max = 3))]
+    #[schema(value_type = Vec<String>, max_items = 3, example = json!(["REVOKE_APPROVALS"]))]
+    pub kinds: Vec<SanctionKind>,
+    /// The employer's name may be published (R-SAN-2).
+    #[serde(default)]
+    pub published: bool,
+    /// The cases, complaints and inspections the sanction rests on (the employer's own).
+    #[serde(default)]
+    #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
+    pub application_ids: Vec<Uuid>,
+    #[serde(default)]
+    #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
+    pub complaint_ids: Vec<Uuid>,
+    #[serde(default)]
+    #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
+    pub inspection_ids: Vec<Uuid>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -326,6 +349,13 @@ pub struct SanctionResponse {
     pub reason: String,
     pub imposed_by: String,
     pub created_at: DateTime<Utc>,
+    /// `BAR_NEW_APPLICATIONS`, and `REVOKE_APPROVALS` / `TERMINATE_PENDING` when imposed.
+    #[schema(value_type = Vec<String>)]
+    pub kinds: Vec<SanctionKind>,
+    pub published: bool,
+    pub application_ids: Vec<Uuid>,
+    pub complaint_ids: Vec<Uuid>,
+    pub inspection_ids: Vec<Uuid>,
 }
 
 impl From<Sanction> for SanctionResponse {
@@ -338,14 +368,21 @@ impl From<Sanction> for SanctionResponse {
             reason: s.reason,
             imposed_by: s.imposed_by,
             created_at: s.created_at,
+            kinds: s.kinds,
+            published: s.published,
+            application_ids: s.application_ids,
+            complaint_ids: s.complaint_ids,
+            inspection_ids: s.inspection_ids,
         }
     }
 }
 
-/// Impose a bar on new applications (approver; R-SAN-1/2).
+/// Impose a sanction (approver; R-SAN-1/2).
 ///
-/// The bar runs from `bar_from` for `months`; submissions inside it are refused (R-SAN-2). Sanctions are
-/// never edited; a new one is added.
+/// The bar runs from `bar_from` for `months`; submissions inside it are refused (R-SAN-2). With
+/// `REVOKE_APPROVALS` every approval in force is revoked, and with `TERMINATE_PENDING` every pending
+/// application terminated, through the lifecycle's revoke and terminate, in the same transaction (each an
+/// event of its case). Sanctions are never edited; a new one is added.
 ///
 /// Who may call it: approvers.
 #[utoipa::path(tag = "employers", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Employer id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
@@ -375,6 +412,11 @@ pub async fn create_sanction(
         bar_from: request.bar_from,
         months: request.months,
         reason: request.reason.trim().to_owned(),
+        kinds: request.kinds,
+        published: request.published,
+        application_ids: request.application_ids,
+        complaint_ids: request.complaint_ids,
+        inspection_ids: request.inspection_ids,
     };
     let cmd = command(&user, &req, &clock, body.bytes())?;
     let employer = EmployerId(id.into_inner());

@@ -22,6 +22,13 @@ use crate::workflow::{Cursor, IfMatch};
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimits {
     pub max_bytes: usize,
+    /// The largest document an upload may stream in (`SLS_DOCUMENT_MAX_BYTES`).
+    pub document_max_bytes: usize,
+}
+
+impl BodyLimits {
+    /// The default document limit: 20 MiB, a scanned contract or a quarter's MPF statements.
+    pub const DOCUMENT_MAX_BYTES: usize = 20 * 1024 * 1024;
 }
 
 /// A JSON request body, read but not yet parsed. An empty body is kept as empty.

@@ -5,8 +5,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::checks;
+use super::agencies::Reach;
 use super::error::{FieldError, Result, WorkflowError, not_found};
 use super::unit::{self, Change, Command, Locks, Reply};
+use crate::clock::Clock;
 use crate::db::applications::{ApplicationFilter, ListOrder};
 use crate::db::pagination::{Cursor, Page};
 use crate::db::{Conn, DbPool, applications, audit, casework, employers, job_categories, policy};
@@ -33,6 +35,12 @@ pub async fn create_draft(
             if !employers::exists(conn, new.employer_id).await? {
                 return Err(WorkflowError::Forbidden(
                     "The employer in your token is not registered.".into(),
+                ));
+            }
+            // An agency authorised for named applications cannot start others.
+            if super::agencies::check_employer_wide(conn, cmd.actor.viewer(), Some(cmd.today)).await.is_err() {
+                return Err(WorkflowError::Forbidden(
+                    "The agency is authorised for named applications only; the employer starts new ones.".into(),
                 ));
             }
             check_category_codes(conn, &new.vacancies).await?;
@@ -147,9 +155,11 @@ pub(crate) async fn check_category_codes(conn: &mut Conn, vacancies: &[Vacancy])
 /// The case `id` if `viewer` may see it: scoped to an employer user's own cases in the query, so
 /// another employer's case is simply not found.
 pub(crate) async fn visible(conn: &mut Conn, viewer: Viewer, id: ApplicationId) -> Result<Application> {
-    applications::get(conn, id, viewer.scope())
+    let application = applications::get(conn, id, viewer.scope())
         .await
-        .map_err(not_found("application"))
+        .map_err(not_found("application"))?;
+    super::agencies::check_application(conn, viewer, id, None).await?;
+    Ok(application)
 }
 
 /// Applications in `order`, a page at a time (an employer user sees only its own; staff filters on
@@ -163,6 +173,10 @@ pub async fn list(
     limit: usize,
 ) -> Result<Page<Application>> {
     unit::read(pool, async |conn| {
+        let mut filter = filter;
+        if let Reach::Only(ids) = super::agencies::reach(conn, viewer, Clock::system().today()).await? {
+            filter.only = Some(ids);
+        }
         Ok(applications::list(conn, &filter, viewer.scope(), order, after, limit).await?)
     })
     .await

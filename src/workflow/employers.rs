@@ -39,9 +39,11 @@ pub async fn register(
 
 /// The employer, if `viewer` may see it (another employer's is not found).
 pub(crate) async fn visible(conn: &mut Conn, viewer: Viewer, id: EmployerId) -> Result<Employer> {
-    employers::get(conn, id, viewer.scope())
+    let employer = employers::get(conn, id, viewer.scope())
         .await
-        .map_err(not_found("employer"))
+        .map_err(not_found("employer"))?;
+    super::agencies::check_employer_wide(conn, viewer, None).await?;
+    Ok(employer)
 }
 
 pub async fn get(pool: &DbPool, viewer: Viewer, id: EmployerId) -> Result<Employer> {
@@ -51,6 +53,9 @@ pub async fn get(pool: &DbPool, viewer: Viewer, id: EmployerId) -> Result<Employ
 /// Employers newest first, a page at a time (an employer user sees only itself).
 pub async fn list(pool: &DbPool, viewer: Viewer, after: Option<Cursor>, limit: usize) -> Result<Page<Employer>> {
     unit::read(pool, async |conn| {
+        if super::agencies::check_employer_wide(conn, viewer, None).await.is_err() {
+            return Ok(Page::empty());
+        }
         Ok(employers::list(conn, viewer.scope(), after, limit, false).await?)
     })
     .await

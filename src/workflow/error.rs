@@ -68,6 +68,12 @@ pub enum WorkflowError {
     /// The database is unreachable or the pool is exhausted.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A document larger than the limit.
+    #[error("larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    /// A document's declared media type is not taken, or is not what its content is.
+    #[error("unsupported content: {0}")]
+    UnsupportedContent(String),
     /// The change was made already (a timer fired before, by this instance or another): nothing is
     /// written.
     #[error("already done: {0}")]

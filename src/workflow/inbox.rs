@@ -3,8 +3,10 @@
 
 use uuid::Uuid;
 
+use super::agencies::Reach;
 use super::error::{Result, WorkflowError, not_found};
 use super::unit::{self, Change, Command, Locks, Reply};
+use crate::clock::Clock;
 use crate::db::DbPool;
 use crate::db::notifications::{self, Inbox};
 use crate::domain::audit::{AuditRecord, Entity};
@@ -16,7 +18,7 @@ pub fn inbox_of(viewer: Viewer, sub: &str) -> Result<Inbox> {
     match (viewer.role, viewer.employer) {
         (Role::Employer, Some(employer)) => Ok(Inbox::Employer(employer)),
         (Role::Auditor, _) => Ok(Inbox::Everything),
-        (role @ (Role::Caseworker | Role::Approver | Role::Admin), _) => Ok(Inbox::Staff {
+        (role @ (Role::Caseworker | Role::Approver | Role::Admin | Role::Inspector), _) => Ok(Inbox::Staff {
             sub: sub.to_owned(),
             role,
         }),
@@ -25,15 +27,25 @@ pub fn inbox_of(viewer: Viewer, sub: &str) -> Result<Inbox> {
 }
 
 /// A page of the inbox, newest first, and how many are unread.
+/// An agency acting for the employer reads the notices of the cases it is authorised for only.
 pub async fn list(
     pool: &DbPool,
+    viewer: Viewer,
     inbox: Inbox,
     unread_only: bool,
     before_seq: Option<i64>,
     limit: i64,
 ) -> Result<(Vec<Notification>, i64)> {
     unit::read(pool, async |conn| {
-        Ok(notifications::list(conn, &inbox, unread_only, before_seq, limit).await?)
+        let (mut items, unread) = notifications::list(conn, &inbox, unread_only, before_seq, limit).await?;
+        let reach = super::agencies::reach(conn, viewer, Clock::system().today()).await?;
+        if reach == Reach::All {
+            return Ok((items, unread));
+        }
+        items.retain(|n| n.application_id.is_some_and(|a| reach.includes(a)));
+        // The employer-wide count would tell of other cases: count what this reader may see.
+        let unread = items.iter().filter(|n| n.read_at.is_none()).count() as i64;
+        Ok((items, unread))
     })
     .await
 }
@@ -56,6 +68,10 @@ pub async fn mark(
             let before = notifications::get_for_update(conn, &inbox, id)
                 .await
                 .map_err(not_found("notification"))?;
+            let reach = super::agencies::reach(conn, cmd.actor.viewer(), cmd.today).await?;
+            if reach != Reach::All && !before.application_id.is_some_and(|a| reach.includes(a)) {
+                return Err(WorkflowError::NotFound("notification"));
+            }
             let after = notifications::set_read(conn, id, read).await?;
             let entity = Entity::Notification {
                 id,

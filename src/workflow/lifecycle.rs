@@ -7,6 +7,7 @@ use chrono::{Days, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::checks;
+use super::consultation;
 use super::error::{Result, WorkflowError, all_passed, not_found};
 use super::notify;
 use super::places;
@@ -14,7 +15,7 @@ use super::unit::{self, Change, Command, Locks, Reply};
 use crate::db::applications::{RecruitmentPeriod, VacancyDecision};
 use crate::db::{Conn, DbPool, applications, casework, policy, timers};
 use crate::domain::application::{Application, sla_clock};
-use crate::domain::audit::AuditRecord;
+use crate::domain::audit::{AuditRecord, Entity};
 use crate::domain::casework::{DecisionRecord, InfoRequest, RecordKind};
 use crate::domain::lifecycle::guard;
 use crate::domain::notification::Notice;
@@ -78,31 +79,9 @@ pub async fn act(
         cmd,
         locks,
         async |conn, locked| {
-            let before = locked.application()?;
-            if let Some(firing) = &input.firing {
-                firing.record(conn, cmd.today).await?;
-            }
-            // Role and status first; what the case must have, and the action's own checks, after.
-            let mut to = transition(before.status, action, cmd.actor.role)?;
-            guard(action, before.recommended_by.as_deref(), &cmd.actor.sub)?;
-            let effects = effects(conn, cmd, before, action, &input).await?;
-            if let Some(decided) = effects.status {
-                to = decided;
-            }
-            let after = applications::set_status(conn, id, to, action == ApplicationAction::Submit, cmd.today).await?;
-            if matches!(
-                action,
-                ApplicationAction::Submit | ApplicationAction::RequestInfo | ApplicationAction::Respond
-            ) {
-                refresh_sla(conn, &after).await?;
-            }
-            tell(conn, cmd, &after, action).await?;
+            let (after, audit) = apply(conn, cmd, locked.application()?, action, &input).await?;
             committed.set(Some(after.status));
-            let event = format!("application.{}", action.as_str().replace('-', "_"));
-            let record = AuditRecord::application_change(&event, Some(before), &after)?
-                .with_comment(input.comment.clone())
-                .with_decision_record(effects.record);
-            Ok(Change::new(after, record))
+            Ok(Change { output: after, audit })
         },
         reply,
     )
@@ -116,6 +95,45 @@ pub async fn act(
         }
     }
     Ok(reply)
+}
+
+/// Takes `action` on the locked case `before`, inside the caller's unit of work: the lifecycle, the
+/// guard, the action's effects, notices; returns the case after and its audit records. `act` runs it
+/// for a request; a sanction runs it on each case it revokes or terminates.
+pub(super) async fn apply(
+    conn: &mut Conn,
+    cmd: &Command,
+    before: &Application,
+    action: ApplicationAction,
+    input: &ActionInput,
+) -> Result<(Application, Vec<AuditRecord>)> {
+    if let Some(firing) = &input.firing {
+        firing.record(conn, cmd.today).await?;
+    }
+    // Role and status first; what the case must have, and the action's own checks, after.
+    let mut to = transition(before.status, action, cmd.actor.role)?;
+    guard(action, before.recommended_by.as_deref(), &cmd.actor.sub)?;
+    let effects = effects(conn, cmd, before, action, input).await?;
+    if let Some(decided) = effects.status {
+        to = decided;
+    }
+    let after = applications::set_status(conn, before.id, to, action == ApplicationAction::Submit, cmd.today).await?;
+    if matches!(
+        action,
+        ApplicationAction::Submit | ApplicationAction::RequestInfo | ApplicationAction::Respond
+    ) {
+        refresh_sla(conn, &after).await?;
+    }
+    tell(conn, cmd, &after, action).await?;
+    let event = format!("application.{}", action.as_str().replace('-', "_"));
+    let record = AuditRecord::application_change(&event, Some(before), &after)?
+        .with_comment(input.comment.clone())
+        .with_decision_record(effects.record);
+    let mut audit = vec![record];
+    if let Some((action, details)) = effects.details {
+        audit.push(AuditRecord::created(Entity::Application(after.id), action, &details)?);
+    }
+    Ok((after, audit))
 }
 
 /// Stores the case's SLA clock as its information requests leave it (R-SCR-2: paused while one is
@@ -190,6 +208,8 @@ struct Effects {
     status: Option<ApplicationStatus>,
     /// The decision record the action stored, for the audit event to reference.
     record: Option<Uuid>,
+    /// What the action decided besides, recorded as an event of its own (a consultation's verdict).
+    details: Option<(&'static str, serde_json::Value)>,
 }
 
 impl Effects {
@@ -198,6 +218,7 @@ impl Effects {
         Self {
             status: None,
             record: Some(id),
+            details: None,
         }
     }
 }
@@ -228,6 +249,28 @@ async fn effects(
         A::Revoke => {
             places::revoke(conn, app.id, cmd.today).await?;
             Ok(Effects::default())
+        }
+        A::StartConsultation => {
+            consultation::open(conn, cmd, app).await?;
+            Ok(Effects::default())
+        }
+        A::CloseConsultation => {
+            consultation::close_by_officer(conn, cmd, app, input.comment.as_deref()).await?;
+            Ok(Effects::default())
+        }
+        A::ConcludeConsultation => {
+            let (status, verdict) = consultation::conclude(conn, cmd, app).await?;
+            if status == ApplicationStatus::LabConsultation {
+                let notice = Notice::ConsultationToWorkingGroup {
+                    reference: app.reference.clone(),
+                };
+                notify::assignee(conn, app, notice, cmd.today).await?;
+            }
+            Ok(Effects {
+                status: Some(status),
+                record: None,
+                details: Some(("application.consultation_verdict", serde_json::to_value(&verdict)?)),
+            })
         }
         _ => Ok(Effects::default()),
     }
@@ -388,6 +431,7 @@ async fn decide(
     Ok(Effects {
         status: Some(target),
         record: Some(record),
+        details: None,
     })
 }
 

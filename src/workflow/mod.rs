@@ -5,14 +5,17 @@
 //! write. Reads take the [`Viewer`](crate::domain::Viewer) they answer for. Nothing here knows HTTP;
 //! the answer a write gives is rendered by its caller (`reply`) so that retries can be given it again.
 
+pub mod agencies;
 pub mod applications;
 pub mod assignment;
 pub mod audit;
 pub mod checks;
+pub mod consultation;
 pub mod employer_records;
 pub mod employers;
 pub mod error;
 pub mod inbox;
+pub mod inspections;
 pub mod jobs;
 pub mod lifecycle;
 pub mod notify;

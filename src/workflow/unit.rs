@@ -338,6 +338,7 @@ async fn take(conn: &mut Conn, cmd: &Command, locks: Locks) -> Result<Locked> {
         }
         Target::Employer(id) => {
             employers::lock(conn, id, scope).await.map_err(not_found("employer"))?;
+            super::agencies::check_employer_wide(conn, cmd.actor.viewer(), Some(cmd.today)).await?;
             locked.employer = Some(id);
             return Ok(locked);
         }
@@ -355,10 +356,15 @@ async fn take(conn: &mut Conn, cmd: &Command, locks: Locks) -> Result<Locked> {
         }
         Target::Worker(id) => {
             let (application, employer) = workers::owners_of(conn, id, scope).await.map_err(not_found("worker"))?;
+            super::agencies::check_application(conn, cmd.actor.viewer(), application, Some(cmd.today))
+                .await
+                .map_err(|_| WorkflowError::NotFound("worker"))?;
             locked.worker = Some(id);
             (application, locks.employer_wide.then_some(employer))
         }
     };
+    // An agency reaches only the cases it is authorised for (checked before any lock is waited on).
+    super::agencies::check_application(conn, cmd.actor.viewer(), application, Some(cmd.today)).await?;
     if let Some(employer) = employer {
         employers::lock(conn, employer, None).await?;
     }

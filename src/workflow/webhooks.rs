@@ -89,6 +89,7 @@ pub async fn deactivate(
         cmd,
         Locks::nothing(),
         async |conn, _| {
+            super::agencies::check_employer_wide(conn, cmd.actor.viewer(), Some(cmd.today)).await?;
             let before = notifications::get_webhook(conn, id, cmd.scope())
                 .await
                 .map_err(not_found("webhook"))?;
@@ -109,6 +110,9 @@ pub async fn deactivate(
 /// The webhooks the viewer may see: an employer its own, auditors and administrators all.
 pub async fn list(pool: &DbPool, viewer: Viewer) -> Result<Vec<Webhook>> {
     unit::read(pool, async |conn| {
+        if super::agencies::check_employer_wide(conn, viewer, None).await.is_err() {
+            return Ok(Vec::new());
+        }
         Ok(notifications::list_webhooks(conn, viewer.scope()).await?)
     })
     .await
@@ -122,6 +126,9 @@ pub async fn history(
     limit: i64,
 ) -> Result<(Webhook, Vec<(Delivery, Vec<Attempt>)>)> {
     unit::read(pool, async |conn| {
+        super::agencies::check_employer_wide(conn, viewer, None)
+            .await
+            .map_err(|_| WorkflowError::NotFound("webhook"))?;
         let webhook = notifications::get_webhook(conn, id, viewer.scope())
             .await
             .map_err(not_found("webhook"))?;

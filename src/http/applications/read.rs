@@ -137,6 +137,7 @@ pub async fn list_applications(
         assigned: query.assigned,
         breached: query.breached,
         undecided_only: false,
+        only: None,
     };
     let order = match query.sort.unwrap_or_default() {
         ApplicationSort::Created => ListOrder::Newest,

@@ -69,6 +69,9 @@ pub async fn get(pool: &DbPool, viewer: Viewer, worker: Uuid, today: NaiveDate) 
         let record = workers::get(conn, worker, viewer.scope())
             .await
             .map_err(super::error::not_found("worker"))?;
+        crate::workflow::agencies::check_application(conn, viewer, record.place.application_id, None)
+            .await
+            .map_err(|_| WorkflowError::NotFound("worker"))?;
         let policy = policy::load(conn).await?;
         WorkerView::of(record, &policy, today)
     })
