@@ -45,7 +45,7 @@ enum Command {
     },
     /// Print a bearer token signed with the configured secret, for local use.
     Token {
-        /// employer, caseworker, approver, auditor or admin.
+        /// employer, caseworker, approver, auditor, admin, lab_member, inspector or immd.
         #[arg(long)]
         role: Role,
         /// The employer the token acts for (employer role only).

@@ -34,6 +34,11 @@ use crate::error::{FieldError, Problem};
         (name = "workers", description = "After approval: worker places, Standard Employment Contracts, visas, levy, arrivals, briefings, wages and compliance"),
         (name = "audit", description = "The tamper-evident audit trail: search, export, verification"),
         (name = "statistics", description = "Figures for any period"),
+        (name = "consultation", description = "Labour Advisory Board consultation: packages, members' views, working-day windows"),
+        (name = "inspections", description = "Complaints, inspections and their findings"),
+        (name = "agencies", description = "Employment agencies an employer authorises"),
+        (name = "immigration", description = "Events from the Immigration Department's system"),
+        (name = "documents", description = "Evidence attached to employers, applications, workers and complaints"),
     )
 )]
 pub struct ApiDoc;
@@ -190,6 +195,48 @@ pub mod enums {
         enumeration(
             &ApplicationStatus::ALL,
             "A status of the case lifecycle (docs/lifecycle.md).",
+        )
+    }
+
+    pub fn stance() -> Object {
+        enumeration(
+            <crate::domain::consultation::Stance as strum::VariantArray>::VARIANTS,
+            "A LAB member's view: `SUPPORT`, `OBJECT`, or `COMMENT` (no side taken).",
+        )
+    }
+
+    pub fn complaint_channel() -> Object {
+        enumeration(
+            <crate::domain::inspection::Channel as strum::VariantArray>::VARIANTS,
+            "How the complaint arrived (R-CMP-1); `DISPLACEMENT_REVIEW`: raised by the service (R-RAT-6).",
+        )
+    }
+
+    pub fn complaint_subject() -> Object {
+        enumeration(
+            <crate::domain::inspection::Subject as strum::VariantArray>::VARIANTS,
+            "What the complaint or finding is about (R-CMP-1).",
+        )
+    }
+
+    pub fn complainant_kind() -> Object {
+        enumeration(
+            <crate::domain::inspection::ComplainantKind as strum::VariantArray>::VARIANTS,
+            "Who complained; `SERVICE` for the service's own reviews.",
+        )
+    }
+
+    pub fn complaint_status() -> Object {
+        enumeration(
+            <crate::domain::inspection::ComplaintStatus as strum::VariantArray>::VARIANTS,
+            "RECEIVED → UNDER_INVESTIGATION → SUBSTANTIATED | UNSUBSTANTIATED | INSUFFICIENT_EVIDENCE.",
+        )
+    }
+
+    pub fn document_kind() -> Object {
+        enumeration(
+            <crate::domain::documents::DocumentKind as strum::VariantArray>::VARIANTS,
+            "What the document is evidence of.",
         )
     }
 

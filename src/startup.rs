@@ -22,8 +22,8 @@ use crate::db::DbPool;
 use crate::http::extract::BodyLimits;
 use crate::http::ops::ExpectedSchema;
 use crate::http::{
-    self, applications, audit, compliance, employer_records, employers, job_categories, notifications, ops, policy,
-    stats, wage_tables, work, workers,
+    self, agencies, applications, audit, compliance, consultation, documents, employer_records, employers, immigration,
+    inspections, job_categories, notifications, ops, policy, stats, wage_tables, work, workers,
 };
 use crate::openapi::ApiDoc;
 use crate::personal_data::TravelDocumentKey;
@@ -278,7 +278,33 @@ where
                 .service(notifications::delete_webhook)
                 .service(notifications::replay_delivery)
                 .service(notifications::list_jobs)
-                .service(notifications::retry_job),
+                .service(notifications::retry_job)
+                .service(consultation::list_consultations)
+                .service(consultation::get_consultation)
+                .service(consultation::create_view)
+                .service(consultation::list_holidays)
+                .service(consultation::create_holiday)
+                .service(inspections::create_complaint)
+                .service(inspections::list_complaints)
+                .service(inspections::get_complaint)
+                .service(inspections::move_complaint)
+                .service(inspections::create_inspection)
+                .service(inspections::list_inspections)
+                .service(inspections::get_inspection)
+                .service(agencies::create_authorisation)
+                .service(agencies::list_authorisations)
+                .service(agencies::revoke_authorisation)
+                .service(immigration::receive_event)
+                .service(documents::attach_application_document)
+                .service(documents::list_application_documents)
+                .service(documents::attach_employer_document)
+                .service(documents::list_employer_documents)
+                .service(documents::attach_worker_document)
+                .service(documents::list_worker_documents)
+                .service(documents::attach_complaint_document)
+                .service(documents::list_complaint_documents)
+                .service(documents::get_document)
+                .service(documents::download_document),
         )
 }
 

@@ -8,7 +8,6 @@ ALTER TABLE audit_events DROP CONSTRAINT audit_events_entity_type_check;
 ALTER TABLE audit_events ADD CONSTRAINT audit_events_entity_type_check
     CHECK (entity_type IN ('employer', 'application', 'policy', 'wage_table', 'worker', 'notification',
                            'webhook', 'job', 'system'));
-DROP TABLE immigration_events;
 DROP TABLE agency_authorisations;
 DROP TABLE document_chunks;
 DROP TABLE documents;

@@ -181,21 +181,7 @@ CREATE TABLE agency_authorisations (
 );
 CREATE INDEX agency_authorisations_key_idx ON agency_authorisations (employer_id, agency_key) WHERE revoked_at IS NULL;
 
--- 8. Immigration's events, by the sender's own id: the same event twice changes nothing.
-CREATE TABLE immigration_events (
-    sender_event_id text PRIMARY KEY CHECK (length(sender_event_id) BETWEEN 1 AND 200),
-    kind            text NOT NULL CHECK (kind IN ('VISA_ISSUED', 'VISA_REFUSED', 'LEVY_PAID')),
-    worker_id       uuid NOT NULL REFERENCES workers (id),
-    body_sha256     text NOT NULL,
-    reply           jsonb NOT NULL,
-    received_by     text NOT NULL,
-    received_at     timestamptz NOT NULL DEFAULT now()
-);
-CREATE TRIGGER immigration_events_no_update_delete
-    BEFORE UPDATE OR DELETE ON immigration_events
-    FOR EACH ROW EXECUTE FUNCTION audit_events_reject_change();
-
--- 9. The trail names the new records; notices reach inspectors too.
+-- 8. The trail names the new records; notices reach inspectors too.
 ALTER TABLE audit_events DROP CONSTRAINT audit_events_entity_type_check;
 ALTER TABLE audit_events ADD CONSTRAINT audit_events_entity_type_check
     CHECK (entity_type IN ('employer', 'application', 'policy', 'wage_table', 'worker', 'notification',
@@ -204,6 +190,6 @@ ALTER TABLE notifications DROP CONSTRAINT notifications_recipient_role_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_recipient_role_check
     CHECK (recipient_role IN ('caseworker', 'approver', 'auditor', 'admin', 'inspector'));
 
--- 10. The consensus threshold of R-LAB-2: the share of members taking a side who must take the same one.
+-- 9. The consensus threshold of R-LAB-2: the share of members taking a side who must take the same one.
 INSERT INTO policy_values (id, key, scope, value, effective_from, effective_to, confidence, source_note, created_by) VALUES
  (gen_random_uuid(), 'lab_consensus_threshold', NULL, '0.75', '2023-09-04', NULL, 'assumption', 'R-LAB-2: share of the views supporting or objecting that must agree for consensus; short of it the case goes to the LAB working group', 'migration');

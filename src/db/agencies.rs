@@ -58,7 +58,11 @@ pub async fn of_employer(conn: &mut AsyncPgConnection, employer: EmployerId) -> 
 }
 
 /// One authorisation of the employer, locked for a change.
-pub async fn get_for_update(conn: &mut AsyncPgConnection, employer: EmployerId, id: Uuid) -> QueryResult<Authorisation> {
+pub async fn get_for_update(
+    conn: &mut AsyncPgConnection,
+    employer: EmployerId,
+    id: Uuid,
+) -> QueryResult<Authorisation> {
     agency_authorisations::table
         .find(id)
         .filter(agency_authorisations::employer_id.eq(employer.0))

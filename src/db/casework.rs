@@ -441,7 +441,8 @@ impl TryFrom<SanctionRow> for Sanction {
             .kinds
             .iter()
             .map(|k| {
-                SanctionKind::parse(k).ok_or_else(|| diesel::result::Error::DeserializationError("unknown sanction kind".into()))
+                SanctionKind::parse(k)
+                    .ok_or_else(|| diesel::result::Error::DeserializationError("unknown sanction kind".into()))
             })
             .collect::<QueryResult<_>>()?;
         Ok(Self {

@@ -126,7 +126,12 @@ pub async fn get(conn: &mut AsyncPgConnection, application: Uuid) -> QueryResult
 }
 
 /// Records the verdict of an open consultation; false when it was already closed.
-pub async fn close(conn: &mut AsyncPgConnection, application: Uuid, on: NaiveDate, verdict: &Verdict) -> QueryResult<bool> {
+pub async fn close(
+    conn: &mut AsyncPgConnection,
+    application: Uuid,
+    on: NaiveDate,
+    verdict: &Verdict,
+) -> QueryResult<bool> {
     let outcome = super::to_json(&verdict.outcome)?.as_str().map(str::to_owned);
     let routed_to = super::to_json(&verdict.routed_to)?.as_str().map(str::to_owned);
     let closed = diesel::update(

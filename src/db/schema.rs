@@ -592,18 +592,6 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    immigration_events (sender_event_id) {
-        sender_event_id -> Text,
-        kind -> Text,
-        worker_id -> Uuid,
-        body_sha256 -> Text,
-        reply -> Jsonb,
-        received_by -> Text,
-        received_at -> Timestamptz,
-    }
-}
-
 diesel::joinable!(applications -> employers (employer_id));
 diesel::joinable!(audit_events -> applications (application_id));
 diesel::joinable!(audit_events -> decision_records (decision_record_id));
@@ -644,7 +632,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     consultations,
     document_chunks,
     documents,
-    immigration_events,
     inspections,
     lab_views,
     public_holidays,

@@ -52,7 +52,10 @@ impl Stance {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        <Self as strum::VariantArray>::VARIANTS.iter().copied().find(|v| v.as_str() == s)
+        <Self as strum::VariantArray>::VARIANTS
+            .iter()
+            .copied()
+            .find(|v| v.as_str() == s)
     }
 }
 
@@ -262,7 +265,10 @@ mod tests {
                             "{support}/{object}/{comment} at {threshold}"
                         );
                         assert_eq!(verdict.routed_to == Route::Decision, expected);
-                        assert_eq!((verdict.tally.support, verdict.tally.object, verdict.tally.comment), (support, object, comment));
+                        assert_eq!(
+                            (verdict.tally.support, verdict.tally.object, verdict.tally.comment),
+                            (support, object, comment)
+                        );
                     }
                 }
             }

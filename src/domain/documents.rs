@@ -81,7 +81,10 @@ impl DocumentKind {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        <Self as strum::VariantArray>::VARIANTS.iter().copied().find(|v| v.as_str() == s)
+        <Self as strum::VariantArray>::VARIANTS
+            .iter()
+            .copied()
+            .find(|v| v.as_str() == s)
     }
 
     /// The kinds a record of this type takes (a signed contract belongs to a worker, a letter to the
@@ -135,11 +138,27 @@ mod tests {
 
     #[test]
     fn a_declared_type_is_taken_only_when_the_content_is_of_that_type() {
-        let types = [Some("application/pdf"), Some("image/png"), Some("image/jpeg"), Some("text/html"), None];
-        for declared in ["application/pdf", "image/png", "image/jpeg", "text/html", "application/octet-stream"] {
+        let types = [
+            Some("application/pdf"),
+            Some("image/png"),
+            Some("image/jpeg"),
+            Some("text/html"),
+            None,
+        ];
+        for declared in [
+            "application/pdf",
+            "image/png",
+            "image/jpeg",
+            "text/html",
+            "application/octet-stream",
+        ] {
             for sniffed in types {
                 let expected = MEDIA_TYPES.contains(&declared) && sniffed == Some(declared);
-                assert_eq!(media_type_matches(declared, sniffed), expected, "{declared} as {sniffed:?}");
+                assert_eq!(
+                    media_type_matches(declared, sniffed),
+                    expected,
+                    "{declared} as {sniffed:?}"
+                );
             }
         }
     }

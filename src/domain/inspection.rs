@@ -89,13 +89,19 @@ impl ComplaintStatus {
         matches!(
             (self, next),
             (S::Received, S::UnderInvestigation)
-                | (S::UnderInvestigation, S::Substantiated | S::Unsubstantiated | S::InsufficientEvidence)
+                | (
+                    S::UnderInvestigation,
+                    S::Substantiated | S::Unsubstantiated | S::InsufficientEvidence
+                )
         )
     }
 
     /// A conclusion (the end of the workflow).
     pub fn is_concluded(self) -> bool {
-        matches!(self, Self::Substantiated | Self::Unsubstantiated | Self::InsufficientEvidence)
+        matches!(
+            self,
+            Self::Substantiated | Self::Unsubstantiated | Self::InsufficientEvidence
+        )
     }
 }
 
@@ -176,7 +182,11 @@ mod tests {
             for &to in all {
                 assert_eq!(from.may_move_to(to), edges.contains(&(from, to)), "{from:?} → {to:?}");
             }
-            assert_eq!(from.is_concluded(), !all.iter().any(|&to| from.may_move_to(to)), "{from:?}");
+            assert_eq!(
+                from.is_concluded(),
+                !all.iter().any(|&to| from.may_move_to(to)),
+                "{from:?}"
+            );
         }
     }
 
@@ -201,7 +211,11 @@ mod tests {
     fn fewer_locals_than_an_approval_relied_on_is_suspected_displacement() {
         for before in 0..30 {
             for now in 0..30 {
-                assert_eq!(displacement_suspected(Some(before), now), now < before, "{before} → {now}");
+                assert_eq!(
+                    displacement_suspected(Some(before), now),
+                    now < before,
+                    "{before} → {now}"
+                );
             }
             assert!(!displacement_suspected(None, before));
         }

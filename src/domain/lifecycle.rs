@@ -271,11 +271,9 @@ impl ApplicationAction {
             | Self::StartConsultation
             | Self::CloseConsultation => Role::Caseworker,
             Self::Approve | Self::ApprovePartially | Self::Refuse | Self::Revoke | Self::Terminate => Role::Approver,
-            Self::CloseNoResponse
-            | Self::ConcludeConsultation
-            | Self::Activate
-            | Self::Lapse
-            | Self::Complete => Role::System,
+            Self::CloseNoResponse | Self::ConcludeConsultation | Self::Activate | Self::Lapse | Self::Complete => {
+                Role::System
+            }
         }
     }
 }

@@ -105,11 +105,7 @@ pub enum Notice {
     ConsultationToWorkingGroup { reference: String },
     /// A headcount return shows fewer full-time locals than an approval relied on (R-RAT-6; to
     /// inspectors).
-    DisplacementReview {
-        employer: String,
-        relied_on: u32,
-        now: u32,
-    },
+    DisplacementReview { employer: String, relied_on: u32, now: u32 },
     /// No wage table published for too long (to administrators).
     WageTableStale {
         latest: Option<String>,
@@ -183,7 +179,11 @@ impl Notice {
                     "The Labour Advisory Board members' views on application {reference} fell short of consensus. The case goes to the LAB working group; close the consultation with its conclusion."
                 ),
             ),
-            Self::DisplacementReview { employer, relied_on, now } => (
+            Self::DisplacementReview {
+                employer,
+                relied_on,
+                now,
+            } => (
                 format!("{employer}: possible displacement of local staff"),
                 format!(
                     "A headcount return of {employer} shows {now} full-time local employees, fewer than the {relied_on} an approval relied on. A displacement review has been opened."
@@ -304,11 +304,19 @@ impl Notice {
             ),
             Self::ConsultationToWorkingGroup { reference } => (
                 format!("{reference}：轉交勞顧會工作小組"),
-                format!("勞工顧問委員會委員對申請 {reference} 的意見未達共識，個案轉交勞顧會工作小組處理；請按其結論結束諮詢。"),
+                format!(
+                    "勞工顧問委員會委員對申請 {reference} 的意見未達共識，個案轉交勞顧會工作小組處理；請按其結論結束諮詢。"
+                ),
             ),
-            Self::DisplacementReview { employer, relied_on, now } => (
+            Self::DisplacementReview {
+                employer,
+                relied_on,
+                now,
+            } => (
                 format!("{employer}：可能取代本地僱員"),
-                format!("{employer} 的僱員人數申報顯示全職本地僱員為 {now} 名，少於批准時所依據的 {relied_on} 名。已展開取代本地僱員審查。"),
+                format!(
+                    "{employer} 的僱員人數申報顯示全職本地僱員為 {now} 名，少於批准時所依據的 {relied_on} 名。已展開取代本地僱員審查。"
+                ),
             ),
             Self::ClosedNoResponse { reference } => (
                 format!("{reference}：因未有回覆而結案"),

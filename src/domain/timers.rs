@@ -35,6 +35,9 @@ pub enum Timer {
     SlaBreach,
     /// No wage table published for longer than policy allows (R-WAGE-2).
     WageTableStale,
+    /// A LAB consultation's window closed: the verdict, and the case to the decision or the working
+    /// group (R-LAB-2).
+    LabWindowClosed,
 }
 
 impl Timer {
@@ -50,6 +53,7 @@ impl Timer {
             Self::ContractEnding => "contract_ending",
             Self::SlaBreach => "sla_breach",
             Self::WageTableStale => "wage_table_stale",
+            Self::LabWindowClosed => "lab_window_closed",
         }
     }
 
@@ -64,6 +68,7 @@ impl Timer {
             Self::ContractEnding => "R-CON-1",
             Self::SlaBreach => "R-SLA-1",
             Self::WageTableStale => "R-WAGE-2",
+            Self::LabWindowClosed => "R-LAB-2",
         }
     }
 
@@ -78,6 +83,7 @@ impl Timer {
             Self::ContractEnding => &[keys::CONTRACT_ENDING_NOTICE_DAYS],
             Self::SlaBreach => &[keys::PROCESSING_TARGET_DAYS],
             Self::WageTableStale => &[keys::WAGE_TABLE_MAX_AGE_DAYS],
+            Self::LabWindowClosed => &[keys::LAB_CONSULTATION_DAYS, keys::LAB_CONSENSUS_THRESHOLD],
         }
     }
 }

@@ -1,12 +1,17 @@
 //! The HTTP layer: handlers (one module per resource), request parsing, and the adapters that give
 //! actix's own errors the same problem+json shape as ours.
 
+pub mod agencies;
 pub mod applications;
 pub mod audit;
 pub mod compliance;
+pub mod consultation;
+pub mod documents;
 pub mod employer_records;
 pub mod employers;
 pub mod extract;
+pub mod immigration;
+pub mod inspections;
 pub mod job_categories;
 pub mod notifications;
 pub mod ops;

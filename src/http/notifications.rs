@@ -140,7 +140,15 @@ pub async fn list_notifications(
         })?),
         None => None,
     };
-    let (items, unread) = inbox::list(&pool, user.viewer(), inbox, query.unread.unwrap_or(false), before, limit).await?;
+    let (items, unread) = inbox::list(
+        &pool,
+        user.viewer(),
+        inbox,
+        query.unread.unwrap_or(false),
+        before,
+        limit,
+    )
+    .await?;
     let next_cursor = (items.len() as i64 == limit)
         .then(|| items.last().map(|n| n.seq.to_string()))
         .flatten();

@@ -55,8 +55,16 @@ pub async fn reach(conn: &mut Conn, viewer: Viewer, on: NaiveDate) -> Result<Rea
 }
 
 /// The case is within the reader's reach (404 otherwise, as if it did not exist).
-pub async fn check_application(conn: &mut Conn, viewer: Viewer, application: ApplicationId, on: Option<NaiveDate>) -> Result<()> {
-    if reach(conn, viewer, on.unwrap_or_else(read_day)).await?.includes(application) {
+pub async fn check_application(
+    conn: &mut Conn,
+    viewer: Viewer,
+    application: ApplicationId,
+    on: Option<NaiveDate>,
+) -> Result<()> {
+    if reach(conn, viewer, on.unwrap_or_else(read_day))
+        .await?
+        .includes(application)
+    {
         Ok(())
     } else {
         Err(WorkflowError::NotFound("application"))
@@ -104,10 +112,14 @@ pub async fn authorise(
             for (i, id) in new.application_ids.iter().flatten().enumerate() {
                 applications::get(conn, ApplicationId(*id), Some(employer))
                     .await
-                    .map_err(|_| WorkflowError::field(format!("application_ids[{i}]"), "names no application of this employer"))?;
+                    .map_err(|_| {
+                        WorkflowError::field(format!("application_ids[{i}]"), "names no application of this employer")
+                    })?;
             }
             let letter = documents::get(conn, new.letter_document_id).await.ok();
-            if letter.is_none_or(|d| d.owner != Owner::Employer(employer) || d.kind != DocumentKind::AuthorisationLetter) {
+            if letter
+                .is_none_or(|d| d.owner != Owner::Employer(employer) || d.kind != DocumentKind::AuthorisationLetter)
+            {
                 return Err(WorkflowError::field(
                     "letter_document_id",
                     "must name an AUTHORISATION_LETTER among this employer's documents",
@@ -128,7 +140,8 @@ pub async fn authorise(
                 revoked_by: None,
             };
             agencies::insert(conn, &authorisation).await?;
-            let record = AuditRecord::created(Entity::Employer(employer), "employer.agency_authorised", &authorisation)?;
+            let record =
+                AuditRecord::created(Entity::Employer(employer), "employer.agency_authorised", &authorisation)?;
             Ok(Change::new(authorisation, record))
         },
         reply,
@@ -150,7 +163,9 @@ pub async fn revoke(
         Locks::employer(employer),
         async |conn, _| {
             if cmd.actor.agency.is_some() {
-                return Err(WorkflowError::Forbidden("An agency cannot revoke authorisations.".into()));
+                return Err(WorkflowError::Forbidden(
+                    "An agency cannot revoke authorisations.".into(),
+                ));
             }
             let before = agencies::get_for_update(conn, employer, id)
                 .await
@@ -159,7 +174,12 @@ pub async fn revoke(
                 return Err(WorkflowError::Conflict("the authorisation is revoked already".into()));
             }
             let after = agencies::revoke(conn, id, &cmd.actor.sub).await?;
-            let record = AuditRecord::changed(Entity::Employer(employer), "employer.agency_authorisation_revoked", &before, &after)?;
+            let record = AuditRecord::changed(
+                Entity::Employer(employer),
+                "employer.agency_authorisation_revoked",
+                &before,
+                &after,
+            )?;
             Ok(Change::new(after, record))
         },
         reply,

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::checks;
 use super::agencies::Reach;
+use super::checks;
 use super::error::{FieldError, Result, WorkflowError, not_found};
 use super::unit::{self, Change, Command, Locks, Reply};
 use crate::clock::Clock;
@@ -38,7 +38,10 @@ pub async fn create_draft(
                 ));
             }
             // An agency authorised for named applications cannot start others.
-            if super::agencies::check_employer_wide(conn, cmd.actor.viewer(), Some(cmd.today)).await.is_err() {
+            if super::agencies::check_employer_wide(conn, cmd.actor.viewer(), Some(cmd.today))
+                .await
+                .is_err()
+            {
                 return Err(WorkflowError::Forbidden(
                     "The agency is authorised for named applications only; the employer starts new ones.".into(),
                 ));

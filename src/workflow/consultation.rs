@@ -88,7 +88,12 @@ async fn package(conn: &mut Conn, app: &Application) -> Result<Package> {
                 summary.job_seekers_referred += 1;
                 let outcome = referral.outcome.map_or_else(
                     || "PENDING".to_owned(),
-                    |o| serde_json::to_value(o).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                    |o| {
+                        serde_json::to_value(o)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default()
+                    },
                 );
                 *summary.outcomes.entry(outcome).or_default() += 1;
             }
@@ -138,7 +143,12 @@ async fn package(conn: &mut Conn, app: &Application) -> Result<Package> {
 /// `close-consultation` (a caseworker): with every view in and the members agreeing, the verdict is
 /// recorded and the case goes to the decision; short of consensus the caseworker waits for the
 /// window, after which the LAB working group takes the case, and its conclusion (the comment) closes it.
-pub(super) async fn close_by_officer(conn: &mut Conn, cmd: &Command, app: &Application, comment: Option<&str>) -> Result<()> {
+pub(super) async fn close_by_officer(
+    conn: &mut Conn,
+    cmd: &Command,
+    app: &Application,
+    comment: Option<&str>,
+) -> Result<()> {
     let Some(consultation) = consultations::get(conn, app.id.0).await? else {
         // Consulted before the service kept consultations: nothing to judge.
         return Ok(());
@@ -179,12 +189,18 @@ pub(super) async fn close_by_officer(conn: &mut Conn, cmd: &Command, app: &Appli
 /// `conclude-consultation` (the service, the day after the window closed): the verdict is recorded;
 /// the case goes to the decision on consensus, and stays with the LAB working group otherwise (the
 /// returned status).
-pub(super) async fn conclude(conn: &mut Conn, cmd: &Command, app: &Application) -> Result<(ApplicationStatus, Verdict)> {
+pub(super) async fn conclude(
+    conn: &mut Conn,
+    cmd: &Command,
+    app: &Application,
+) -> Result<(ApplicationStatus, Verdict)> {
     let consultation = consultations::get(conn, app.id.0)
         .await?
         .ok_or(WorkflowError::NotFound("consultation"))?;
     if consultation.verdict.is_some() || cmd.today <= consultation.closes_on {
-        return Err(WorkflowError::AlreadyDone("the consultation is not awaiting its verdict"));
+        return Err(WorkflowError::AlreadyDone(
+            "the consultation is not awaiting its verdict",
+        ));
     }
     let verdict = judge(conn, &consultation).await?;
     consultations::close(conn, app.id.0, cmd.today, &verdict).await?;
@@ -218,7 +234,9 @@ pub struct ConsultationView {
 /// (404 otherwise, as if it did not exist), and sees its own view only.
 pub async fn get(pool: &DbPool, viewer: Viewer, member: &str, id: ApplicationId) -> Result<ConsultationView> {
     unit::read(pool, async |conn| {
-        let app = applications::get(conn, id, None).await.map_err(not_found("consultation"))?;
+        let app = applications::get(conn, id, None)
+            .await
+            .map_err(not_found("consultation"))?;
         if viewer.role == Role::LabMember && app.status != ApplicationStatus::LabConsultation {
             return Err(WorkflowError::NotFound("consultation"));
         }
@@ -270,7 +288,11 @@ pub async fn record_view(
                     format!("The consultation window closed on {}.", consultation.closes_on),
                 ));
             }
-            if consultations::views(conn, id.0).await?.iter().any(|v| v.member == cmd.actor.sub) {
+            if consultations::views(conn, id.0)
+                .await?
+                .iter()
+                .any(|v| v.member == cmd.actor.sub)
+            {
                 return Err(WorkflowError::Conflict("this member's view is recorded already".into()));
             }
             let view = View {

@@ -6,14 +6,14 @@ use chrono::{Months, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::error::{Result, WorkflowError};
+use super::lifecycle::ActionInput;
 use super::ratio::{self, Leaving, Quota};
 use super::unit::{self, Change, Command, Locks, Reply};
-use super::lifecycle::ActionInput;
 use crate::db::{Conn, DbPool, applications, casework, complaints, job_categories, policy};
 use crate::domain::audit::{AuditRecord, Entity};
 use crate::domain::casework::{HeadcountReturn, NewHeadcountReturn, NewSanction, Sanction};
-use crate::domain::policy::keys;
 use crate::domain::inspection::SanctionKind;
+use crate::domain::policy::keys;
 use crate::domain::{ApplicationAction, ApplicationId, ApplicationStatus, EmployerId, Viewer};
 
 /// Files a headcount return (the employer for itself, or a caseworker). Returns are never edited: a
@@ -114,8 +114,16 @@ pub async fn impose_sanction(
             let record = AuditRecord::created(Entity::Employer(employer), "employer.sanction_imposed", &sanction)?;
             let mut change = Change::new(sanction.clone(), record);
             for (kind, action, statuses) in [
-                (SanctionKind::RevokeApprovals, ApplicationAction::Revoke, &APPROVALS_IN_FORCE[..]),
-                (SanctionKind::TerminatePending, ApplicationAction::Terminate, &PENDING[..]),
+                (
+                    SanctionKind::RevokeApprovals,
+                    ApplicationAction::Revoke,
+                    &APPROVALS_IN_FORCE[..],
+                ),
+                (
+                    SanctionKind::TerminatePending,
+                    ApplicationAction::Terminate,
+                    &PENDING[..],
+                ),
             ] {
                 if !sanction.kinds.contains(&kind) {
                     continue;
@@ -160,18 +168,26 @@ async fn check_grounds(conn: &mut Conn, employer: EmployerId, new: &NewSanction)
     for (i, id) in new.application_ids.iter().enumerate() {
         applications::get(conn, ApplicationId(*id), Some(employer))
             .await
-            .map_err(|_| WorkflowError::field(format!("application_ids[{i}]"), "names no application of this employer"))?;
+            .map_err(|_| {
+                WorkflowError::field(format!("application_ids[{i}]"), "names no application of this employer")
+            })?;
     }
     for (i, id) in new.complaint_ids.iter().enumerate() {
         let found = complaints::get(conn, *id, false).await.ok();
         if found.is_none_or(|c| c.employer_id != employer) {
-            return Err(WorkflowError::field(format!("complaint_ids[{i}]"), "names no complaint about this employer"));
+            return Err(WorkflowError::field(
+                format!("complaint_ids[{i}]"),
+                "names no complaint about this employer",
+            ));
         }
     }
     for (i, id) in new.inspection_ids.iter().enumerate() {
         let found = complaints::inspection(conn, *id).await.ok();
         if found.is_none_or(|c| c.employer_id != employer) {
-            return Err(WorkflowError::field(format!("inspection_ids[{i}]"), "names no inspection of this employer"));
+            return Err(WorkflowError::field(
+                format!("inspection_ids[{i}]"),
+                "names no inspection of this employer",
+            ));
         }
     }
     Ok(())

@@ -111,7 +111,11 @@ pub async fn record_complaint(
                 version: 1,
             };
             complaints::insert(conn, &complaint).await?;
-            let record = AuditRecord::created(Entity::Complaint(complaint.id), "complaint.received", &audited(&complaint))?;
+            let record = AuditRecord::created(
+                Entity::Complaint(complaint.id),
+                "complaint.received",
+                &audited(&complaint),
+            )?;
             Ok(Change::new(complaint, record))
         },
         reply,
@@ -145,7 +149,10 @@ pub async fn move_complaint(
                 )));
             }
             if status.is_concluded() && conclusion.is_none() {
-                return Err(WorkflowError::field("conclusion", "is required to conclude a complaint"));
+                return Err(WorkflowError::field(
+                    "conclusion",
+                    "is required to conclude a complaint",
+                ));
             }
             let after = complaints::set_status(conn, id, status, conclusion.as_deref()).await?;
             let record = AuditRecord::changed(
@@ -209,7 +216,10 @@ pub async fn record_inspection(
                     .await
                     .map_err(|_| WorkflowError::field("complaint_id", "names no complaint"))?;
                 if found.employer_id != new.employer_id {
-                    return Err(WorkflowError::field("complaint_id", "is a complaint about another employer"));
+                    return Err(WorkflowError::field(
+                        "complaint_id",
+                        "is a complaint about another employer",
+                    ));
                 }
             }
             let inspection = Inspection {
@@ -240,7 +250,10 @@ pub async fn inspection(pool: &DbPool, id: Uuid) -> Result<Inspection> {
 }
 
 pub async fn inspections(pool: &DbPool, employer: Option<EmployerId>, limit: i64) -> Result<Vec<Inspection>> {
-    unit::read(pool, async |conn| Ok(complaints::inspections(conn, employer, limit).await?)).await
+    unit::read(pool, async |conn| {
+        Ok(complaints::inspections(conn, employer, limit).await?)
+    })
+    .await
 }
 
 /// The full-time locals the employer's latest approval relied on: the headcount return in force on
@@ -298,7 +311,11 @@ pub(super) async fn review_displacement(
         now,
     };
     notify::notify(conn, &notice, Recipient::Role(Role::Inspector), None, None, cmd.today).await?;
-    let record = AuditRecord::created(Entity::Complaint(review.id), "complaint.displacement_review_opened", &review)?
-        .by(Actor::system(cmd.actor.request_id.clone()));
+    let record = AuditRecord::created(
+        Entity::Complaint(review.id),
+        "complaint.displacement_review_opened",
+        &review,
+    )?
+    .by(Actor::system(cmd.actor.request_id.clone()));
     Ok(vec![record])
 }

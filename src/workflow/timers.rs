@@ -18,7 +18,7 @@ use super::notify;
 use super::unit::{self, Change, Command, Locks, Reply};
 use crate::db::timers::{self as due, Due};
 use crate::db::workers::Places;
-use crate::db::{Conn, DbPool, applications, policy, workers};
+use crate::db::{Conn, DbPool, applications, consultations, policy, workers};
 use crate::domain::audit::{Actor, AuditRecord, Entity};
 use crate::domain::notification::{Notice, Recipient};
 use crate::domain::policy::{PolicySet, keys};
@@ -76,6 +76,7 @@ pub async fn sweep(pool: &DbPool, today: NaiveDate) -> Result<SweepReport> {
     ending_contracts(pool, &policy, today, &mut report).await?;
     sla_breaches(pool, &policy, today, &mut report).await?;
     stale_wage_table(pool, &policy, today, &mut report).await?;
+    lab_windows(pool, today, &mut report).await?;
     for (timer, fired) in &report.fired {
         crate::metrics::timer_fired(timer, *fired);
     }
@@ -231,6 +232,36 @@ async fn recruitment_ended(pool: &DbPool, today: NaiveDate, report: &mut SweepRe
         })
         .await;
         report.count(Timer::RecruitmentEnded, outcome);
+    }
+    Ok(())
+}
+
+/// R-LAB-2: the day after a consultation's window closed, the verdict is recorded and the case goes to
+/// the decision on consensus (`conclude-consultation`), or stays for the LAB working group.
+async fn lab_windows(pool: &DbPool, today: NaiveDate, report: &mut SweepReport) -> Result<()> {
+    let ended = unit::read(pool, async |conn| {
+        Ok(consultations::window_ended(conn, today, 10_000).await?)
+    })
+    .await?;
+    for application in ended {
+        let closes_on = unit::read(pool, async |conn| Ok(consultations::get(conn, application).await?))
+            .await?
+            .map(|c| c.closes_on);
+        let Some(closes_on) = closes_on else { continue };
+        let firing = Firing {
+            timer: Timer::LabWindowClosed,
+            subject: application,
+            occurrence: closes_on.to_string(),
+        };
+        let outcome = act(
+            pool,
+            today,
+            ApplicationId(application),
+            ApplicationAction::ConcludeConsultation,
+            firing,
+        )
+        .await;
+        report.count(Timer::LabWindowClosed, outcome);
     }
     Ok(())
 }

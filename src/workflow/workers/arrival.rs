@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{WorkerView, change_worker, next_state, save_step, worker_of};
 use crate::db::{Conn, DbPool, applications, policy, workers};
 use crate::domain::application::Application;
-use crate::domain::audit::{Actor, AuditRecord};
+use crate::domain::audit::{Actor, AuditRecord, Entity};
 use crate::domain::policy::keys;
 use crate::domain::rules::contract;
 use crate::domain::worker::{LevyPayment, PlaceEvent, PlaceRecord, PlaceState, briefing_due_on};
@@ -21,6 +21,9 @@ pub enum VisaEvent {
     Applied { on: NaiveDate },
     /// ImmD issued the visa.
     Issued { on: NaiveDate, visa_number: String },
+    /// ImmD refused the visa: recorded against the application lodged (the place stays as it is
+    /// until the employer separates the worker or the place lapses).
+    Refused { on: NaiveDate, reference: String },
 }
 
 /// Records the visa application (on or before the AIP deadline, with the contract signed) or its
@@ -36,6 +39,7 @@ pub async fn record_visa(
     let event = match visa {
         VisaEvent::Applied { .. } => "worker.visa_applied",
         VisaEvent::Issued { .. } => "worker.visa_issued",
+        VisaEvent::Refused { .. } => "worker.visa_refused",
     };
     let step = async |conn: &mut Conn, before: &PlaceRecord, app: &Application| {
         let recorded = worker_of(before)?;
@@ -64,6 +68,21 @@ pub async fn record_visa(
                 updated.visa_issued_on = Some(*on);
                 updated.visa_number = Some(visa_number.clone());
                 to
+            }
+            VisaEvent::Refused { on, reference } => {
+                let from = before.state(*on);
+                if from != PlaceState::VisaApplied || updated.visa_applied_on.is_some_and(|applied| *on < applied) {
+                    return Err(WorkflowError::Conflict(format!(
+                        "A visa can be refused only after its application and before its issue; the place is {from} on {on}."
+                    )));
+                }
+                let entity = Entity::Worker {
+                    id: recorded.worker.id,
+                    application: app.id,
+                };
+                let details = serde_json::json!({"refused_on": on, "reference": reference});
+                follow_on.push(AuditRecord::created(entity, "worker.visa_refusal", &details)?);
+                return Ok(follow_on);
             }
         };
         save_step(conn, before, updated, to).await?;

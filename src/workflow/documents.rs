@@ -1,0 +1,221 @@
+//! Documents attached to employers, applications (and their recruitment records), workers (and their
+//! contracts) and complaints. The content streams into PostgreSQL in chunks as it arrives, never held
+//! whole; its SHA-256 goes into the audit event, so the hash chain covers the document. Reading a
+//! document is reading the record it belongs to.
+
+use chrono::Utc;
+use futures_util::{Stream, StreamExt};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::error::{Result, WorkflowError, not_found};
+use super::unit::{self, Change, Command, Locks, Reply};
+use crate::db::{Conn, DbPool, complaints, documents, workers};
+use crate::domain::audit::{AuditRecord, Entity};
+use crate::domain::documents::{Document, DocumentKind, MEDIA_TYPES, Owner, media_type_matches};
+use crate::domain::{ApplicationId, Role, Viewer};
+
+/// The size of a stored chunk: what an upload holds in memory at a time, and a download reads per query.
+pub const CHUNK_BYTES: usize = 256 * 1024;
+/// Enough of the start of a file to tell its type by.
+const SNIFF_BYTES: usize = 512;
+
+/// A document as its uploader describes it (the content follows as a stream).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDocument {
+    pub kind: DocumentKind,
+    pub file_name: String,
+    /// The request's `Content-Type`.
+    pub media_type: String,
+}
+
+/// The declared type must be one we take and what the first bytes show.
+fn check_media_type(declared: &str, head: &[u8]) -> Result<()> {
+    let sniffed = infer::get(head).map(|t| t.mime_type());
+    if media_type_matches(declared, sniffed) {
+        return Ok(());
+    }
+    Err(WorkflowError::UnsupportedContent(match sniffed {
+        _ if !MEDIA_TYPES.contains(&declared) => {
+            format!(
+                "Documents are taken as {}; `{declared}` is not.",
+                MEDIA_TYPES.join(", ")
+            )
+        }
+        Some(found) => format!("The content is {found}, not the {declared} declared."),
+        None => format!("The content is not {declared}."),
+    }))
+}
+
+fn locks_for(owner: Owner) -> Locks {
+    match owner {
+        Owner::Employer(id) => Locks::employer(id),
+        Owner::Application(id) => Locks::application(ApplicationId(id)),
+        Owner::Worker(id) => Locks::worker(id),
+        Owner::Complaint(_) => Locks::nothing(),
+    }
+}
+
+/// Attaches a document to `owner`, streaming `content` into storage in chunks; at most `max_bytes`
+/// (413 past it, nothing kept), of a media type we take that the content really is (415 otherwise).
+pub async fn attach<E: std::fmt::Display>(
+    pool: &DbPool,
+    cmd: &Command,
+    owner: Owner,
+    new: NewDocument,
+    content: impl Stream<Item = std::result::Result<bytes::Bytes, E>> + Unpin,
+    max_bytes: usize,
+    reply: impl FnOnce(&Document) -> Result<Reply>,
+) -> Result<Reply> {
+    if !new.kind.fits(owner) {
+        return Err(WorkflowError::field(
+            "kind",
+            format!("a {} is not kept with a {}", new.kind.as_str(), owner.type_name()),
+        ));
+    }
+    let mut content = content;
+    unit::write(
+        pool,
+        cmd,
+        locks_for(owner),
+        async |conn, locked| {
+            let (employer, entity) = match owner {
+                Owner::Employer(id) => (id, Entity::Employer(id)),
+                Owner::Application(id) => (locked.employer()?, Entity::Application(ApplicationId(id))),
+                Owner::Worker(id) => (
+                    locked.employer()?,
+                    Entity::Worker {
+                        id,
+                        application: locked.application()?.id,
+                    },
+                ),
+                Owner::Complaint(id) => {
+                    let complaint = complaints::get(conn, id, true).await.map_err(not_found("complaint"))?;
+                    (complaint.employer_id, Entity::Complaint(id))
+                }
+            };
+            let id = Uuid::new_v4();
+            let (size, sha256) = store_content(conn, id, &new.media_type, &mut content, max_bytes).await?;
+            let document = Document {
+                id,
+                owner,
+                employer_id: employer,
+                kind: new.kind,
+                file_name: new.file_name.clone(),
+                media_type: new.media_type.clone(),
+                size_bytes: size as i64,
+                sha256,
+                uploaded_by: cmd.actor.sub.clone(),
+                agency: cmd.actor.agency.clone(),
+                uploaded_at: Utc::now(),
+            };
+            documents::insert(conn, &document).await?;
+            let record = AuditRecord::created(entity, "document.attached", &document)?;
+            Ok(Change::new(document, record))
+        },
+        reply,
+    )
+    .await
+}
+
+/// Streams `content` into chunks of document `id`, hashing as it goes; returns its size and SHA-256.
+async fn store_content<E: std::fmt::Display>(
+    conn: &mut Conn,
+    id: Uuid,
+    media_type: &str,
+    content: &mut (impl Stream<Item = std::result::Result<bytes::Bytes, E>> + Unpin),
+    max_bytes: usize,
+) -> Result<(usize, String)> {
+    let mut hasher = Sha256::new();
+    let mut pending: Vec<u8> = Vec::with_capacity(CHUNK_BYTES);
+    let (mut size, mut seq, mut checked) = (0usize, 0i32, false);
+    while let Some(part) = content.next().await {
+        let part = part.map_err(|e| WorkflowError::field("body", format!("could not be read: {e}")))?;
+        size += part.len();
+        if size > max_bytes {
+            return Err(WorkflowError::TooLarge { limit: max_bytes });
+        }
+        hasher.update(&part);
+        pending.extend_from_slice(&part);
+        if !checked && pending.len() >= SNIFF_BYTES {
+            check_media_type(media_type, &pending)?;
+            checked = true;
+        }
+        while checked && pending.len() >= CHUNK_BYTES {
+            let rest = pending.split_off(CHUNK_BYTES);
+            documents::insert_chunk(conn, id, seq, &pending).await?;
+            seq += 1;
+            pending = rest;
+        }
+    }
+    if size == 0 {
+        return Err(WorkflowError::field("body", "is empty: send the document's content"));
+    }
+    if !checked {
+        check_media_type(media_type, &pending)?;
+    }
+    if !pending.is_empty() {
+        documents::insert_chunk(conn, id, seq, &pending).await?;
+    }
+    Ok((size, format!("{:x}", hasher.finalize())))
+}
+
+/// The reader may read `owner`'s records (404 otherwise, as if it did not exist): employers, cases and
+/// workers as their own reads allow; complaints for inspectors, staff and auditors.
+async fn readable(conn: &mut Conn, viewer: Viewer, owner: Owner) -> Result<()> {
+    let hidden = || WorkflowError::NotFound("document");
+    match owner {
+        Owner::Complaint(id) => {
+            if !matches!(
+                viewer.role,
+                Role::Inspector | Role::Caseworker | Role::Approver | Role::Auditor
+            ) {
+                return Err(hidden());
+            }
+            complaints::get(conn, id, false).await.map_err(not_found("complaint"))?;
+        }
+        _ if !(viewer.role.reads_all_cases() || viewer.role == Role::Employer) => return Err(hidden()),
+        Owner::Employer(id) => {
+            super::employers::visible(conn, viewer, id).await?;
+        }
+        Owner::Application(id) => {
+            super::applications::visible(conn, viewer, ApplicationId(id)).await?;
+        }
+        Owner::Worker(id) => {
+            let (application, _) = workers::owners_of(conn, id, viewer.scope())
+                .await
+                .map_err(not_found("worker"))?;
+            super::agencies::check_application(conn, viewer, application, None)
+                .await
+                .map_err(|_| WorkflowError::NotFound("worker"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The documents of a record, newest first.
+pub async fn list(pool: &DbPool, viewer: Viewer, owner: Owner) -> Result<Vec<Document>> {
+    unit::read(pool, async |conn| {
+        readable(conn, viewer, owner).await?;
+        Ok(documents::of_owner(conn, owner).await?)
+    })
+    .await
+}
+
+/// A document's particulars, if the reader may read the record it belongs to.
+pub async fn get(pool: &DbPool, viewer: Viewer, id: Uuid) -> Result<Document> {
+    unit::read(pool, async |conn| {
+        let document = documents::get(conn, id).await.map_err(not_found("document"))?;
+        readable(conn, viewer, document.owner)
+            .await
+            .map_err(|_| WorkflowError::NotFound("document"))?;
+        Ok(document)
+    })
+    .await
+}
+
+/// Chunk `seq` of a document's content (`None` past the last), each read on its own connection so a
+/// slow download holds no connection between chunks.
+pub async fn chunk(pool: &DbPool, id: Uuid, seq: i32) -> Result<Option<Vec<u8>>> {
+    unit::read(pool, async |conn| Ok(documents::chunk(conn, id, seq).await?)).await
+}
