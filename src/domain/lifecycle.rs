@@ -623,6 +623,7 @@ mod tests {
     fn people_ask_for_every_action_but_the_timers_and_the_partial_approval() {
         let services_own = [
             A::CloseNoResponse,
+            A::ConcludeConsultation,
             A::Activate,
             A::Lapse,
             A::Complete,

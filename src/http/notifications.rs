@@ -113,7 +113,8 @@ pub struct NotificationListResponse {
 /// notification. Texts in English or Traditional Chinese (Hong Kong): the caller's `Accept-Language`,
 /// else the employer's preferred language, else English.
 ///
-/// Who may call it: everyone (each sees their own inbox; auditors all).
+/// Who may call it: employers, caseworkers, approvers, inspectors and administrators (each their own
+/// inbox; an agency only its authorised cases' notices) and auditors (all). LAB members and Immigration have none.
 #[utoipa::path(tag = "notifications", security(("bearer" = [])), params(NotificationQuery, ("Accept-Language" = Option<String>, Header, description = "`en` or `zh-HK` (also `zh`, `zh-Hant`, `zh-TW`)")), responses(
     (status = 200, body = NotificationListResponse),
     (status = 400, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
@@ -128,7 +129,7 @@ pub async fn list_notifications(
     pool: web::Data<DbPool>,
     query: QueryParams<NotificationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&Role::TOKEN_ROLES)?;
+    user.require(&INBOX_READERS)?;
     let query = query.0;
     let inbox = inbox::inbox_of(user.viewer(), &user.sub)?;
     let preference = preferred_language(&pool, user.employer_id).await?;
@@ -182,7 +183,7 @@ pub struct MarkNotificationRequest {
 /// Only a notification of the caller's own inbox (another's is 404). Audited: when a notice was read
 /// is part of its case's history.
 ///
-/// Who may call it: employers, caseworkers, approvers and administrators, for their own inbox.
+/// Who may call it: employers, caseworkers, approvers, inspectors and administrators, for their own inbox.
 #[utoipa::path(tag = "notifications", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Notification id"), ("Accept-Language" = Option<String>, Header, description = "`en` or `zh-HK`")),
     request_body = MarkNotificationRequest, responses(
     (status = 200, body = NotificationResponse),
@@ -203,7 +204,7 @@ pub async fn mark_notification(
     id: web::Path<Uuid>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Employer, Role::Caseworker, Role::Approver, Role::Admin])?;
+    user.require(&[Role::Employer, Role::Caseworker, Role::Approver, Role::Admin, Role::Inspector])?;
     let request = body.parse::<MarkNotificationRequest>()?;
     let inbox = inbox::inbox_of(user.viewer(), &user.sub)?;
     let language = language(&req, preferred_language(&pool, user.employer_id).await?);
@@ -355,6 +356,16 @@ pub async fn list_webhooks(user: AuthUser, pool: web::Data<DbPool>) -> Result<Ht
         items: items.into_iter().map(Into::into).collect(),
     }))
 }
+
+/// Who has an inbox: employers, staff, inspectors and administrators (their own), auditors (all).
+const INBOX_READERS: [Role; 6] = [
+    Role::Employer,
+    Role::Caseworker,
+    Role::Approver,
+    Role::Auditor,
+    Role::Admin,
+    Role::Inspector,
+];
 
 const WEBHOOK_READERS: [Role; 3] = [Role::Employer, Role::Auditor, Role::Admin];
 

@@ -94,6 +94,12 @@ pub async fn attach<E: std::fmt::Display>(
                     (complaint.employer_id, Entity::Complaint(id))
                 }
             };
+            if !MEDIA_TYPES.contains(&new.media_type.as_str()) {
+                return Err(WorkflowError::UnsupportedContent(format!(
+                    "Send the document as the body, with Content-Type one of {}.",
+                    MEDIA_TYPES.join(", ")
+                )));
+            }
             let id = Uuid::new_v4();
             let (size, sha256) = store_content(conn, id, &new.media_type, &mut content, max_bytes).await?;
             let document = Document {

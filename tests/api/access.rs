@@ -14,6 +14,10 @@ struct Fixture {
     application: String,
     vacancy: String,
     worker: String,
+    /// A complaint about the employer, an inspection of it, and a document of the employer's.
+    complaint: String,
+    inspection: String,
+    document: String,
 }
 
 struct Endpoint {
@@ -45,6 +49,24 @@ const CASEWORKER: &[Role] = &[Role::Caseworker];
 const APPROVER: &[Role] = &[Role::Approver];
 const ADMIN: &[Role] = &[Role::Admin];
 const AUDITOR: &[Role] = &[Role::Auditor];
+const CONSULTATION_READERS: &[Role] = &[Role::LabMember, Role::Caseworker, Role::Approver, Role::Auditor];
+const INSPECTION_READERS: &[Role] = &[Role::Inspector, Role::Caseworker, Role::Approver, Role::Auditor];
+const CASE_WRITERS: &[Role] = &[Role::Employer, Role::Caseworker];
+const DOCUMENT_READERS: &[Role] = &[
+    Role::Employer,
+    Role::Caseworker,
+    Role::Approver,
+    Role::Auditor,
+    Role::Inspector,
+];
+
+/// A day no other request lists as a holiday.
+fn unique_holiday() -> Value {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let day = chrono::NaiveDate::from_ymd_opt(2031, 1, 1).unwrap()
+        + chrono::Days::new(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed).into());
+    json!({"day": day, "name": "Test holiday"})
+}
 
 fn endpoints() -> Vec<Endpoint> {
     use Method as M;
@@ -367,12 +389,24 @@ fn endpoints() -> Vec<Endpoint> {
             None,
             &[Role::Caseworker, Role::Approver, Role::Auditor],
         ),
-        ep(M::GET, |_| "/v1/notifications".into(), None, EVERYONE),
+        ep(
+            M::GET,
+            |_| "/v1/notifications".into(),
+            None,
+            &[
+                Role::Employer,
+                Role::Caseworker,
+                Role::Approver,
+                Role::Auditor,
+                Role::Admin,
+                Role::Inspector,
+            ],
+        ),
         ep(
             M::PATCH,
             |_| format!("/v1/notifications/{}", uuid::Uuid::nil()),
             Some(|| json!({"read": true})),
-            &[Role::Employer, Role::Caseworker, Role::Approver, Role::Admin],
+            &[Role::Employer, Role::Caseworker, Role::Approver, Role::Admin, Role::Inspector],
         ),
         ep(
             M::POST,
@@ -411,6 +445,145 @@ fn endpoints() -> Vec<Endpoint> {
             None,
             ADMIN,
         ),
+        ep(M::GET, |_| "/v1/consultations".into(), None, CONSULTATION_READERS),
+        ep(
+            M::GET,
+            |f| format!("/v1/applications/{}/consultation", f.application),
+            None,
+            CONSULTATION_READERS,
+        ),
+        ep(
+            M::POST,
+            |f| format!("/v1/applications/{}/consultation/views", f.application),
+            Some(|| json!({"stance": "SUPPORT"})),
+            &[Role::LabMember],
+        ),
+        ep(M::GET, |_| "/v1/public-holidays".into(), None, EVERYONE),
+        ep(M::POST, |_| "/v1/public-holidays".into(), Some(unique_holiday), ADMIN),
+        ep(
+            M::POST,
+            |_| "/v1/complaints".into(),
+            Some(
+                || json!({"received_on": "2026-03-01", "channel": "HOTLINE", "subject": "OTHER", "complainant_kind": "PUBLIC", "anonymous": true, "summary": "x", "employer_id": uuid::Uuid::nil()}),
+            ),
+            &[Role::Inspector],
+        ),
+        ep(M::GET, |_| "/v1/complaints".into(), None, INSPECTION_READERS),
+        ep(
+            M::GET,
+            |f| format!("/v1/complaints/{}", f.complaint),
+            None,
+            INSPECTION_READERS,
+        ),
+        ep(
+            M::POST,
+            |f| format!("/v1/complaints/{}/status", f.complaint),
+            Some(|| json!({"status": "SUBSTANTIATED"})),
+            &[Role::Inspector],
+        ),
+        ep(
+            M::POST,
+            |_| "/v1/inspections".into(),
+            Some(
+                || json!({"employer_id": uuid::Uuid::nil(), "inspected_on": "2026-03-01", "findings": [{"subject": "OTHER", "breach": false, "description": "x"}]}),
+            ),
+            &[Role::Inspector],
+        ),
+        ep(M::GET, |_| "/v1/inspections".into(), None, INSPECTION_READERS),
+        ep(
+            M::GET,
+            |f| format!("/v1/inspections/{}", f.inspection),
+            None,
+            INSPECTION_READERS,
+        ),
+        ep(
+            M::POST,
+            |f| format!("/v1/employers/{}/agency-authorisations", f.employer),
+            Some(
+                || json!({"agency": "A", "valid_from": "2026-01-01", "valid_until": "2026-12-31", "letter_document_id": uuid::Uuid::nil()}),
+            ),
+            EMPLOYER,
+        ),
+        ep(
+            M::GET,
+            |f| format!("/v1/employers/{}/agency-authorisations", f.employer),
+            None,
+            CASE_READERS,
+        ),
+        ep(
+            M::DELETE,
+            |f| format!("/v1/employers/{}/agency-authorisations/{}", f.employer, uuid::Uuid::nil()),
+            None,
+            EMPLOYER,
+        ),
+        ep(
+            M::POST,
+            |_| "/v1/immigration/events".into(),
+            Some(
+                || json!({"event_id": uuid::Uuid::new_v4(), "type": "VISA_ISSUED", "worker_id": uuid::Uuid::nil(), "occurred_on": "2026-03-01", "visa_number": "V-1"}),
+            ),
+            &[Role::Immd],
+        ),
+        ep(
+            M::POST,
+            |f| format!("/v1/applications/{}/documents?kind=OTHER&file_name=a.pdf", f.application),
+            None,
+            CASE_WRITERS,
+        ),
+        ep(
+            M::GET,
+            |f| format!("/v1/applications/{}/documents", f.application),
+            None,
+            CASE_READERS,
+        ),
+        ep(
+            M::POST,
+            |f| format!("/v1/employers/{}/documents?kind=OTHER&file_name=a.pdf", f.employer),
+            None,
+            CASE_WRITERS,
+        ),
+        ep(
+            M::GET,
+            |f| format!("/v1/employers/{}/documents", f.employer),
+            None,
+            CASE_READERS,
+        ),
+        ep(
+            M::POST,
+            |f| format!("/v1/workers/{}/documents?kind=SIGNED_CONTRACT&file_name=a.pdf", f.worker),
+            None,
+            CASE_WRITERS,
+        ),
+        ep(
+            M::GET,
+            |f| format!("/v1/workers/{}/documents", f.worker),
+            None,
+            CASE_READERS,
+        ),
+        ep(
+            M::POST,
+            |f| format!("/v1/complaints/{}/documents?kind=COMPLAINT_EVIDENCE&file_name=a.pdf", f.complaint),
+            None,
+            &[Role::Inspector],
+        ),
+        ep(
+            M::GET,
+            |f| format!("/v1/complaints/{}/documents", f.complaint),
+            None,
+            INSPECTION_READERS,
+        ),
+        ep(
+            M::GET,
+            |f| format!("/v1/documents/{}", f.document),
+            None,
+            DOCUMENT_READERS,
+        ),
+        ep(
+            M::GET,
+            |f| format!("/v1/documents/{}/content", f.document),
+            None,
+            DOCUMENT_READERS,
+        ),
     ]
 }
 
@@ -419,12 +592,42 @@ async fn fixture(app: &TestApp) -> Fixture {
     let named = crate::workers::name(&case, &approved_vacancy, crate::workers::DOCUMENT).await;
     let worker = crate::workers::ok(&named, 201)["id"].as_str().unwrap().to_owned();
     let draft = app.create_draft(&case.employer_token).await;
+    let inspector = app.token(Role::Inspector, None);
+    let complaint = app
+        .post(
+            "/v1/complaints",
+            &inspector,
+            json!({"received_on": "2026-03-01", "channel": "HOTLINE", "subject": "DISPLACEMENT", "complainant_kind": "WORKER", "anonymous": false, "complainant_name": "Chan Tai Man", "summary": "Locals dismissed", "employer_id": case.employer}),
+        )
+        .await;
+    assert_eq!(complaint.status, 201, "{}", String::from_utf8_lossy(&complaint.bytes));
+    let complaint = complaint.json()["id"].as_str().unwrap().to_owned();
+    let inspection = app
+        .post(
+            "/v1/inspections",
+            &inspector,
+            json!({"employer_id": case.employer, "complaint_id": complaint, "inspected_on": "2026-03-01", "findings": [{"subject": "DISPLACEMENT", "breach": true, "description": "Two locals replaced"}]}),
+        )
+        .await;
+    assert_eq!(inspection.status, 201, "{}", String::from_utf8_lossy(&inspection.bytes));
+    let document = app
+        .upload(
+            &format!("/v1/employers/{}/documents?kind=LICENCE&file_name=licence.pdf", case.employer),
+            &case.employer_token,
+            "application/pdf",
+            crate::helpers::PDF,
+        )
+        .await;
+    assert_eq!(document.status, 201, "{}", String::from_utf8_lossy(&document.bytes));
     Fixture {
         employer: case.employer,
         employer_token: case.employer_token.clone(),
         application: draft["id"].as_str().unwrap().to_owned(),
         vacancy: draft["vacancies"][0]["id"].as_str().unwrap().to_owned(),
         worker,
+        complaint,
+        inspection: inspection.json()["id"].as_str().unwrap().to_owned(),
+        document: document.json()["id"].as_str().unwrap().to_owned(),
     }
 }
 
@@ -542,24 +745,26 @@ async fn every_allowed_role_gets_past_the_role_check_on_every_endpoint() {
     }
 }
 
-#[actix_web::test]
-async fn another_employer_reaches_nothing_of_this_employer_s_through_any_endpoint() {
-    let app = TestApp::spawn().await;
-    let f = fixture(&app).await;
-    let (_, other) = app.employer_with_token("87654321").await;
+/// `token` (an employer user's) gets 404 from every endpoint naming this fixture's employer, case,
+/// vacancy, worker or document, writes nothing, and never sees any of their ids (but the employer's,
+/// when `employer_shown`: an agency of the employer sees it on the cases it may reach); returns how
+/// many endpoints named them.
+async fn reaches_nothing_of(app: &TestApp, f: &Fixture, token: &str, employer_shown: bool) -> usize {
     let theirs = [
         f.employer.to_string(),
         f.application.clone(),
         f.vacancy.clone(),
         f.worker.clone(),
+        f.document.clone(),
     ];
+    let hidden = if employer_shown { &theirs[1..] } else { &theirs[..] };
     let mut refused = 0;
     for endpoint in endpoints().iter().filter(|e| e.allowed.contains(&Role::Employer)) {
-        let path = (endpoint.path)(&f);
-        let before = snapshot(&app);
-        let response = send(&app, endpoint, &path, &other).await;
+        let path = (endpoint.path)(f);
+        let before = snapshot(app);
+        let response = send(app, endpoint, &path, token).await;
         let body = String::from_utf8_lossy(&response.bytes);
-        for id in &theirs {
+        for id in hidden {
             assert!(
                 !body.contains(id.as_str()),
                 "{} {path} showed {id}: {body}",
@@ -569,9 +774,78 @@ async fn another_employer_reaches_nothing_of_this_employer_s_through_any_endpoin
         if theirs.iter().any(|id| path.contains(id.as_str())) {
             // Not theirs: as if it did not exist, and nothing written.
             assert_eq!(response.status, 404, "{} {path}: {body}", endpoint.method);
-            assert_eq!(snapshot(&app), before, "{} {path} wrote", endpoint.method);
+            assert_eq!(snapshot(app), before, "{} {path} wrote", endpoint.method);
             refused += 1;
         }
     }
-    assert!(refused >= 27, "{refused} endpoints name this employer's data");
+    refused
+}
+
+#[actix_web::test]
+async fn another_employer_reaches_nothing_of_this_employer_s_through_any_endpoint() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let (_, other) = app.employer_with_token("87654321").await;
+    let refused = reaches_nothing_of(&app, &f, &other, false).await;
+    assert!(refused >= 37, "{refused} endpoints name this employer's data");
+}
+
+#[actix_web::test]
+async fn an_agency_reaches_only_the_applications_it_is_authorised_for_through_any_endpoint() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    // Authorised for another application of the same employer only: this case, its worker, the
+    // employer's own records and documents are all out of reach.
+    let other_case = app.create_draft(&f.employer_token).await;
+    let other_case = other_case["id"].as_str().unwrap().to_owned();
+    app.authorise_agency(f.employer, "Harbour Staffing", Some(vec![other_case.clone()]))
+        .await;
+    let agent = app.agency_token("agent-ho", f.employer, "Harbour Staffing");
+    let refused = reaches_nothing_of(&app, &f, &agent, true).await;
+    assert!(refused >= 37, "{refused} endpoints name this employer's data");
+    // What it is authorised for, it reaches; its list holds that case alone.
+    let listed = app.get("/v1/applications", &agent).await.json();
+    let ids: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec![other_case.as_str()]);
+    assert_eq!(app.get(&format!("/v1/applications/{other_case}"), &agent).await.status, 200);
+    // Another agency's user, and this agency under another name, reach nothing at all.
+    let stranger = app.agency_token("agent-x", f.employer, "Harbour Staffing Limited");
+    assert_eq!(app.get(&format!("/v1/applications/{other_case}"), &stranger).await.status, 404);
+    assert_eq!(app.get("/v1/applications", &stranger).await.json()["items"], json!([]));
+}
+
+#[actix_web::test]
+async fn every_operation_of_the_openapi_document_has_its_row_in_the_matrix() {
+    let app = TestApp::spawn().await;
+    let document = app.call(Method::GET, "/openapi.json", None, None).await.json();
+    let f = Fixture {
+        employer: sls_case::domain::EmployerId(uuid::Uuid::nil()),
+        employer_token: String::new(),
+        application: "A".into(),
+        vacancy: "V".into(),
+        worker: "W".into(),
+        complaint: "C".into(),
+        inspection: "I".into(),
+        document: "D".into(),
+    };
+    let rows: Vec<(String, String)> = endpoints()
+        .iter()
+        .map(|e| (e.method.as_str().to_lowercase(), (e.path)(&f).split('?').next().unwrap().to_owned()))
+        .collect();
+    let matches = |template: &str, path: &str| {
+        let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+        t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| t.starts_with('{') || t == p)
+    };
+    let mut missing = Vec::new();
+    for (template, item) in document["paths"].as_object().unwrap() {
+        if !template.starts_with("/v1/") {
+            continue; // health, readiness and metrics: no token at all
+        }
+        for method in item.as_object().unwrap().keys() {
+            if !rows.iter().any(|(m, p)| m == method && matches(template, p)) {
+                missing.push(format!("{method} {template}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "operations without a row in the access matrix: {missing:#?}");
 }

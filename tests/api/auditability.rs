@@ -165,6 +165,8 @@ async fn events_record_the_agency_acting_for_the_employer_and_the_decision_recor
     let app = TestApp::spawn().await;
     publish_wage_table(&app).await;
     let case = Case::draft(&app, "30000005", 10, vec![dishwashers(1, 14000)]).await;
+    app.authorise_agency(case.employer, "Harbour Staffing", Some(vec![case.id.clone()]))
+        .await;
     let agent = sls_case::auth::JwtKeys::new(
         &secrecy::SecretString::from(crate::helpers::TEST_SECRET),
         &crate::helpers::jwt_settings(),

@@ -140,6 +140,11 @@ pub fn pool_settings(max_size: usize) -> sls_case::config::PoolSettings {
     }
 }
 
+/// A minimal PDF: what the media type check recognises as `application/pdf`.
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+/// The first bytes of a PNG image.
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
 pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
 pub fn jwt_settings() -> JwtSettings {
@@ -305,6 +310,47 @@ impl TestApp {
 
     pub fn token_for(&self, sub: &str, role: Role, employer: Option<EmployerId>) -> String {
         self.keys.mint(sub, role, employer, Duration::from_secs(600)).unwrap()
+    }
+
+    /// A token of an agency's user acting for `employer`.
+    pub fn agency_token(&self, sub: &str, employer: EmployerId, agency: &str) -> String {
+        self.keys
+            .mint_for_agency(sub, Role::Employer, Some(employer), Some(agency), Duration::from_secs(600))
+            .unwrap()
+    }
+
+    /// Uploads `content` as `media_type` to `path` (`…/documents?kind=…&file_name=…`).
+    pub async fn upload(&self, path: &str, token: &str, media_type: &str, content: &[u8]) -> TestResponse {
+        let request = TestRequest::post()
+            .uri(path)
+            .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+            .insert_header((header::CONTENT_TYPE, media_type))
+            .set_payload(content.to_vec());
+        self.send(request).await
+    }
+
+    /// The employer (its own user) uploads an authorisation letter and authorises `agency` for
+    /// `applications` (`None`: all) through 2027; returns the authorisation.
+    pub async fn authorise_agency(&self, employer: EmployerId, agency: &str, applications: Option<Vec<String>>) -> Value {
+        let own = self.token(Role::Employer, Some(employer));
+        let letter = self
+            .upload(
+                &format!("/v1/employers/{employer}/documents?kind=AUTHORISATION_LETTER&file_name=letter.pdf"),
+                &own,
+                "application/pdf",
+                PDF,
+            )
+            .await;
+        assert_eq!(letter.status, 201, "{}", String::from_utf8_lossy(&letter.bytes));
+        let mut body = json!({"agency": agency, "valid_from": "2026-01-01", "valid_until": "2027-12-31", "letter_document_id": letter.json()["id"]});
+        if let Some(ids) = applications {
+            body["application_ids"] = json!(ids);
+        }
+        let authorised = self
+            .post(&format!("/v1/employers/{employer}/agency-authorisations"), &own, body)
+            .await;
+        assert_eq!(authorised.status, 201, "{}", String::from_utf8_lossy(&authorised.bytes));
+        authorised.json()
     }
 
     pub async fn send(&self, request: TestRequest) -> TestResponse {

@@ -118,6 +118,8 @@ async fn one_agency_user_s_key_for_one_employer_is_not_the_same_key_for_another(
     let app = TestApp::spawn().await;
     let a = app.create_employer("12345678").await;
     let b = app.create_employer("87654321").await;
+    app.authorise_agency(a, "Harbour Staffing Ltd", None).await;
+    app.authorise_agency(b, "Harbour Staffing Ltd", None).await;
     let as_agency_for = |employer| {
         sls_case::auth::JwtKeys::new(
             &secrecy::SecretString::from(crate::helpers::TEST_SECRET),

@@ -192,7 +192,22 @@ impl<'a> Case<'a> {
         self.ok(&self.caseworker, "start-assessment").await;
         self.ok(&self.caseworker, "recommend").await;
         self.ok(&self.caseworker, "start-consultation").await;
+        let view = self.lab_view("lab-member-1", "SUPPORT").await;
+        assert_eq!(view.status, 201, "{}", String::from_utf8_lossy(&view.bytes));
         self.ok(&self.caseworker, "close-consultation").await;
+    }
+
+    /// A LAB member's view on the case under consultation.
+    pub async fn lab_view(&self, member: &str, stance: &str) -> crate::helpers::TestResponse {
+        let token = self.app.token_for(member, Role::LabMember, None);
+        let body = if stance == "COMMENT" {
+            json!({"stance": stance, "comment": "Noted."})
+        } else {
+            json!({"stance": stance})
+        };
+        self.app
+            .post(&format!("/v1/applications/{}/consultation/views", self.id), &token, body)
+            .await
     }
 
     pub async fn decision(&self) -> Value {
@@ -285,6 +300,7 @@ async fn a_case_is_approved_in_full_with_a_decision_record_that_reruns_to_the_sa
             "application.start_assessment",
             "application.recommend",
             "application.start_consultation",
+            "application.lab_view_recorded",
             "application.close_consultation",
             "application.approve",
         ]
