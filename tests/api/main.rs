@@ -7,6 +7,7 @@ mod auditability;
 mod bad_bytes;
 mod cli;
 mod concurrency;
+mod consultation;
 mod employers;
 mod errors;
 mod exports;
