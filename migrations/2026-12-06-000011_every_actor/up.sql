@@ -193,3 +193,32 @@ ALTER TABLE notifications ADD CONSTRAINT notifications_recipient_role_check
 -- 9. The consensus threshold of R-LAB-2: the share of members taking a side who must take the same one.
 INSERT INTO policy_values (id, key, scope, value, effective_from, effective_to, confidence, source_note, created_by) VALUES
  (gen_random_uuid(), 'lab_consensus_threshold', NULL, '0.75', '2023-09-04', NULL, 'assumption', 'R-LAB-2: share of the views supporting or objecting that must agree for consensus; short of it the case goes to the LAB working group', 'migration');
+
+-- 10. The agency acting for an employer is recorded on every event it causes, beside the employer
+--     (`on_behalf_of`), and the hash covers it. Events without an agency hash exactly as before.
+ALTER TABLE audit_events ADD COLUMN actor_agency text;
+CREATE OR REPLACE FUNCTION audit_canonical(e audit_events) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT 'sls-case audit v1' || E'\n'
+        || audit_field('seq', e.seq::text)
+        || audit_field('id', e.id::text)
+        || audit_field('occurred_at', to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+        || audit_field('request_id', e.request_id)
+        || audit_field('actor_sub', e.actor_sub)
+        || audit_field('actor_role', e.actor_role)
+        || audit_field('actor_employer_id', e.actor_employer_id::text)
+        || audit_field('on_behalf_of', e.on_behalf_of)
+        || CASE WHEN e.actor_agency IS NULL THEN '' ELSE audit_field('actor_agency', e.actor_agency) END
+        || audit_field('entity_type', e.entity_type)
+        || audit_field('entity_id', e.entity_id::text)
+        || audit_field('application_id', e.application_id::text)
+        || audit_field('action', e.action)
+        || audit_field('from_status', e.from_status)
+        || audit_field('to_status', e.to_status)
+        || audit_field('before', e.before::text)
+        || audit_field('after', e.after::text)
+        || audit_field('comment', e.comment)
+        || audit_field('decision_record_id', e.decision_record_id::text)
+        || audit_field('chain_key', e.chain_key)
+        || audit_field('chain_position', e.chain_position::text)
+        || audit_field('prev_hash', e.prev_hash)
+$$;

@@ -31,6 +31,7 @@ struct NewAuditRow<'a> {
     after: Option<&'a Value>,
     comment: Option<&'a str>,
     on_behalf_of: Option<&'a str>,
+    actor_agency: Option<&'a str>,
     decision_record_id: Option<Uuid>,
 }
 
@@ -54,6 +55,7 @@ struct AuditRow {
     after: Option<Value>,
     comment: Option<String>,
     on_behalf_of: Option<String>,
+    actor_agency: Option<String>,
     decision_record_id: Option<Uuid>,
     chain_key: String,
     chain_position: i64,
@@ -81,6 +83,7 @@ impl From<AuditRow> for AuditEvent {
             after: r.after,
             comment: r.comment,
             on_behalf_of: r.on_behalf_of,
+            agency: r.actor_agency,
             decision_record_id: r.decision_record_id,
             chain_key: r.chain_key,
             chain_position: r.chain_position,
@@ -131,6 +134,7 @@ pub async fn append(conn: &mut AsyncPgConnection, actor: &Actor, event: &AuditRe
             after: event.after.as_ref(),
             comment: event.comment.as_deref(),
             on_behalf_of: actor.on_behalf_of.as_deref(),
+            actor_agency: actor.agency.as_deref(),
             decision_record_id: event.decision_record_id,
         })
         .returning(AuditRow::as_returning())
@@ -237,6 +241,8 @@ struct ChainRow {
     actor_employer_id: Option<Uuid>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     on_behalf_of: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    actor_agency: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Text)]
     entity_type: String,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
@@ -277,7 +283,7 @@ pub async fn chain_batch(
     let (key, position) = after.unwrap_or(("", 0));
     let rows: Vec<ChainRow> = diesel::sql_query(
         "SELECT seq, id, occurred_at, request_id, actor_sub, actor_role, actor_employer_id, on_behalf_of, \
-                entity_type, entity_id, application_id, action, from_status, to_status, before::text AS before, \
+                actor_agency, entity_type, entity_id, application_id, action, from_status, to_status, before::text AS before, \
                 after::text AS after, comment, decision_record_id, chain_key, chain_position, prev_hash, hash \
            FROM audit_events WHERE (chain_key, chain_position) > ($1, $2) \
           ORDER BY chain_key, chain_position LIMIT $3",
@@ -298,6 +304,7 @@ pub async fn chain_batch(
             actor_role: r.actor_role,
             actor_employer_id: r.actor_employer_id,
             on_behalf_of: r.on_behalf_of,
+            agency: r.actor_agency,
             entity_type: r.entity_type,
             entity_id: r.entity_id,
             application_id: r.application_id,

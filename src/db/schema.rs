@@ -47,6 +47,7 @@ diesel::table! {
         after -> Nullable<Jsonb>,
         comment -> Nullable<Text>,
         on_behalf_of -> Nullable<Text>,
+        actor_agency -> Nullable<Text>,
         decision_record_id -> Nullable<Uuid>,
         chain_key -> Text,
         chain_position -> Int8,

@@ -186,6 +186,8 @@ pub struct StoredEvent<Json> {
     pub after: Option<Json>,
     pub comment: Option<String>,
     pub on_behalf_of: Option<String>,
+    /// The employment agency the actor belongs to, when an agency acted for the employer.
+    pub agency: Option<String>,
     pub decision_record_id: Option<Uuid>,
     pub chain_key: String,
     pub chain_position: i64,

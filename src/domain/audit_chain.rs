@@ -46,6 +46,11 @@ pub fn canonical_text(e: &ChainedEvent) -> String {
     field(&mut out, "actor_role", Some(&e.actor_role));
     field(&mut out, "actor_employer_id", uuid(e.actor_employer_id).as_deref());
     field(&mut out, "on_behalf_of", e.on_behalf_of.as_deref());
+    // Added with agencies' authorisations: absent from the text when there is none, so earlier events
+    // hash as they always did.
+    if let Some(agency) = e.agency.as_deref() {
+        field(&mut out, "actor_agency", Some(agency));
+    }
     field(&mut out, "entity_type", Some(&e.entity_type));
     field(&mut out, "entity_id", Some(&e.entity_id.to_string()));
     field(&mut out, "application_id", uuid(e.application_id).as_deref());
@@ -176,6 +181,7 @@ pub mod testing {
                 actor_role: "caseworker".into(),
                 actor_employer_id: None,
                 on_behalf_of: None,
+                agency: None,
                 entity_type: "application".into(),
                 entity_id: Uuid::nil(),
                 application_id: Some(Uuid::nil()),

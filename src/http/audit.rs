@@ -29,6 +29,8 @@ pub struct AuditEventResponse {
     pub actor_employer_id: Option<Uuid>,
     /// Whom the actor acted for, when an agency acted for an employer.
     pub on_behalf_of: Option<String>,
+    /// The employment agency the actor belongs to, when an agency acted for an employer.
+    pub agency: Option<String>,
     pub entity_type: String,
     pub entity_id: Uuid,
     pub application_id: Option<Uuid>,
@@ -59,6 +61,7 @@ impl From<AuditEvent> for AuditEventResponse {
             actor_role: e.actor_role,
             actor_employer_id: e.actor_employer_id,
             on_behalf_of: e.on_behalf_of,
+            agency: e.agency,
             entity_type: e.entity_type,
             entity_id: e.entity_id,
             application_id: e.application_id,
@@ -220,7 +223,7 @@ pub async fn list_audit_events(
 /// Events read from the database per round trip of the export.
 const EXPORT_BATCH: i64 = 500;
 
-const CSV_COLUMNS: [&str; 22] = [
+const CSV_COLUMNS: [&str; 23] = [
     "seq",
     "id",
     "occurred_at",
@@ -243,6 +246,8 @@ const CSV_COLUMNS: [&str; 22] = [
     "hash",
     "before",
     "after",
+    // Added with agency authorisations: last, so the columns before it keep their places.
+    "agency",
 ];
 
 fn encode_batch(events: Vec<AuditEvent>, format: Format, header_row: bool) -> Result<Bytes, ApiError> {
@@ -280,6 +285,7 @@ fn encode_batch(events: Vec<AuditEvent>, format: Format, header_row: bool) -> Re
             e.hash,
             json(e.before),
             json(e.after),
+            e.agency.unwrap_or_default(),
         ]
     });
     csv_bytes(header_row.then_some(&CSV_COLUMNS[..]), rows)

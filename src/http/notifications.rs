@@ -204,7 +204,13 @@ pub async fn mark_notification(
     id: web::Path<Uuid>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Employer, Role::Caseworker, Role::Approver, Role::Admin, Role::Inspector])?;
+    user.require(&[
+        Role::Employer,
+        Role::Caseworker,
+        Role::Approver,
+        Role::Admin,
+        Role::Inspector,
+    ])?;
     let request = body.parse::<MarkNotificationRequest>()?;
     let inbox = inbox::inbox_of(user.viewer(), &user.sub)?;
     let language = language(&req, preferred_language(&pool, user.employer_id).await?);

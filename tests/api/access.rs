@@ -406,7 +406,13 @@ fn endpoints() -> Vec<Endpoint> {
             M::PATCH,
             |_| format!("/v1/notifications/{}", uuid::Uuid::nil()),
             Some(|| json!({"read": true})),
-            &[Role::Employer, Role::Caseworker, Role::Approver, Role::Admin, Role::Inspector],
+            &[
+                Role::Employer,
+                Role::Caseworker,
+                Role::Approver,
+                Role::Admin,
+                Role::Inspector,
+            ],
         ),
         ep(
             M::POST,
@@ -512,7 +518,13 @@ fn endpoints() -> Vec<Endpoint> {
         ),
         ep(
             M::DELETE,
-            |f| format!("/v1/employers/{}/agency-authorisations/{}", f.employer, uuid::Uuid::nil()),
+            |f| {
+                format!(
+                    "/v1/employers/{}/agency-authorisations/{}",
+                    f.employer,
+                    uuid::Uuid::nil()
+                )
+            },
             None,
             EMPLOYER,
         ),
@@ -526,7 +538,12 @@ fn endpoints() -> Vec<Endpoint> {
         ),
         ep(
             M::POST,
-            |f| format!("/v1/applications/{}/documents?kind=OTHER&file_name=a.pdf", f.application),
+            |f| {
+                format!(
+                    "/v1/applications/{}/documents?kind=OTHER&file_name=a.pdf",
+                    f.application
+                )
+            },
             None,
             CASE_WRITERS,
         ),
@@ -550,7 +567,12 @@ fn endpoints() -> Vec<Endpoint> {
         ),
         ep(
             M::POST,
-            |f| format!("/v1/workers/{}/documents?kind=SIGNED_CONTRACT&file_name=a.pdf", f.worker),
+            |f| {
+                format!(
+                    "/v1/workers/{}/documents?kind=SIGNED_CONTRACT&file_name=a.pdf",
+                    f.worker
+                )
+            },
             None,
             CASE_WRITERS,
         ),
@@ -562,7 +584,12 @@ fn endpoints() -> Vec<Endpoint> {
         ),
         ep(
             M::POST,
-            |f| format!("/v1/complaints/{}/documents?kind=COMPLAINT_EVIDENCE&file_name=a.pdf", f.complaint),
+            |f| {
+                format!(
+                    "/v1/complaints/{}/documents?kind=COMPLAINT_EVIDENCE&file_name=a.pdf",
+                    f.complaint
+                )
+            },
             None,
             &[Role::Inspector],
         ),
@@ -612,7 +639,10 @@ async fn fixture(app: &TestApp) -> Fixture {
     assert_eq!(inspection.status, 201, "{}", String::from_utf8_lossy(&inspection.bytes));
     let document = app
         .upload(
-            &format!("/v1/employers/{}/documents?kind=LICENCE&file_name=licence.pdf", case.employer),
+            &format!(
+                "/v1/employers/{}/documents?kind=LICENCE&file_name=licence.pdf",
+                case.employer
+            ),
             &case.employer_token,
             "application/pdf",
             crate::helpers::PDF,
@@ -805,12 +835,25 @@ async fn an_agency_reaches_only_the_applications_it_is_authorised_for_through_an
     assert!(refused >= 37, "{refused} endpoints name this employer's data");
     // What it is authorised for, it reaches; its list holds that case alone.
     let listed = app.get("/v1/applications", &agent).await.json();
-    let ids: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, vec![other_case.as_str()]);
-    assert_eq!(app.get(&format!("/v1/applications/{other_case}"), &agent).await.status, 200);
+    assert_eq!(
+        app.get(&format!("/v1/applications/{other_case}"), &agent).await.status,
+        200
+    );
     // Another agency's user, and this agency under another name, reach nothing at all.
     let stranger = app.agency_token("agent-x", f.employer, "Harbour Staffing Limited");
-    assert_eq!(app.get(&format!("/v1/applications/{other_case}"), &stranger).await.status, 404);
+    assert_eq!(
+        app.get(&format!("/v1/applications/{other_case}"), &stranger)
+            .await
+            .status,
+        404
+    );
     assert_eq!(app.get("/v1/applications", &stranger).await.json()["items"], json!([]));
 }
 
@@ -830,7 +873,12 @@ async fn every_operation_of_the_openapi_document_has_its_row_in_the_matrix() {
     };
     let rows: Vec<(String, String)> = endpoints()
         .iter()
-        .map(|e| (e.method.as_str().to_lowercase(), (e.path)(&f).split('?').next().unwrap().to_owned()))
+        .map(|e| {
+            (
+                e.method.as_str().to_lowercase(),
+                (e.path)(&f).split('?').next().unwrap().to_owned(),
+            )
+        })
         .collect();
     let matches = |template: &str, path: &str| {
         let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
@@ -847,5 +895,8 @@ async fn every_operation_of_the_openapi_document_has_its_row_in_the_matrix() {
             }
         }
     }
-    assert!(missing.is_empty(), "operations without a row in the access matrix: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "operations without a row in the access matrix: {missing:#?}"
+    );
 }

@@ -200,6 +200,7 @@ async fn events_record_the_agency_acting_for_the_employer_and_the_decision_recor
     let submit = event("application.submit");
     assert_eq!(submit["actor"]["sub"], "agent-ho");
     assert_eq!(submit["on_behalf_of"], format!("employer:{}", case.employer));
+    assert_eq!(submit["agency"], "Harbour Staffing");
     assert_eq!(
         event("application.approve")["decision_record_id"],
         case.decision().await["id"]

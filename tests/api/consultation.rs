@@ -15,11 +15,21 @@ async fn under_consultation<'a>(app: &'a TestApp, brn: &str, opened_on: &str) ->
     let case = Case::draft(app, brn, 10, vec![dishwashers(2, 14000)]).await;
     case.start_recruitment().await;
     let vacancy = case.vacancy_ids().await.remove(0);
-    case.referral(&vacancy, "JS-CHAN-TAI-MAN-A1234567", "DECLINED", true).await;
+    case.referral(&vacancy, "JS-CHAN-TAI-MAN-A1234567", "DECLINED", true)
+        .await;
     app.set_today(opened_on);
-    for action in ["complete-recruitment", "start-assessment", "recommend", "start-consultation"] {
+    for action in [
+        "complete-recruitment",
+        "start-assessment",
+        "recommend",
+        "start-consultation",
+    ] {
         let done = case
-            .act(&case.caseworker, action, json!({"comment": "STAFF-NOTE: employer seemed evasive"}))
+            .act(
+                &case.caseworker,
+                action,
+                json!({"comment": "STAFF-NOTE: employer seemed evasive"}),
+            )
             .await;
         assert_eq!(done.status, 200, "{action}: {}", String::from_utf8_lossy(&done.bytes));
     }
@@ -70,15 +80,38 @@ fn property_names(doc: &Value, schema: &Value, names: &mut Vec<String>) {
 async fn the_package_holds_no_personal_data_of_workers_or_job_seekers_and_no_staff_notes() {
     let app = TestApp::spawn().await;
     // The schema: nothing in the package can carry a person's particulars or a note.
-    let doc = app.call(actix_web::http::Method::GET, "/openapi.json", None, None).await.json();
+    let doc = app
+        .call(actix_web::http::Method::GET, "/openapi.json", None, None)
+        .await
+        .json();
     let mut names = Vec::new();
     property_names(&doc, &doc["components"]["schemas"]["PackageResponse"], &mut names);
     assert!(names.contains(&"posts".to_owned()) && names.contains(&"recommendation".to_owned()));
     let personal = [
-        "name", "full_name", "job_seeker", "job_seeker_ref", "travel_document", "document", "passport",
-        "nationality", "date_of_birth", "phone", "email", "contact", "address", "workplace_addresses",
-        "comment", "message", "note", "reason", "outcome_reason", "response", "justification", "assignee",
-        "recommended_by", "created_by",
+        "name",
+        "full_name",
+        "job_seeker",
+        "job_seeker_ref",
+        "travel_document",
+        "document",
+        "passport",
+        "nationality",
+        "date_of_birth",
+        "phone",
+        "email",
+        "contact",
+        "address",
+        "workplace_addresses",
+        "comment",
+        "message",
+        "note",
+        "reason",
+        "outcome_reason",
+        "response",
+        "justification",
+        "assignee",
+        "recommended_by",
+        "created_by",
     ];
     for name in &names {
         assert!(!personal.contains(&name.as_str()), "the package schema has `{name}`");
@@ -89,7 +122,13 @@ async fn the_package_holds_no_personal_data_of_workers_or_job_seekers_and_no_sta
     let read = consultation(&case, &member(&app, 1)).await;
     assert_eq!(read.status, 200, "{}", String::from_utf8_lossy(&read.bytes));
     let text = String::from_utf8_lossy(&read.bytes).to_string();
-    for secret in ["JS-CHAN-TAI-MAN", "STAFF-NOTE", "Interviewed on site", "No local applicants", "cw-chan"] {
+    for secret in [
+        "JS-CHAN-TAI-MAN",
+        "STAFF-NOTE",
+        "Interviewed on site",
+        "No local applicants",
+        "cw-chan",
+    ] {
         assert!(!text.contains(secret), "the package shows {secret}: {text}");
     }
     let package = &read.json()["package"];
@@ -109,13 +148,18 @@ async fn the_window_is_ten_hong_kong_working_days_and_views_after_it_are_refused
     // Ming (3, 4, 6, 7 April) and two weekends are skipped.
     let case = under_consultation(&app, "51000002", "2026-04-01").await;
     let staff = consultation(&case, &case.caseworker).await.json();
-    assert_eq!((staff["closes_on"].as_str(), staff["working_days"].as_u64()), (Some("2026-04-20"), Some(10)));
+    assert_eq!(
+        (staff["closes_on"].as_str(), staff["working_days"].as_u64()),
+        (Some("2026-04-20"), Some(10))
+    );
     assert_eq!(staff["policy_used"][0]["key"], "lab_consultation_days");
 
     app.set_today("2026-04-20");
     assert_eq!(view(&case, &member(&app, 1), "SUPPORT").await.status, 201);
     // One view per member, final.
-    view(&case, &member(&app, 1), "OBJECT").await.assert_problem(409, "conflict");
+    view(&case, &member(&app, 1), "OBJECT")
+        .await
+        .assert_problem(409, "conflict");
     app.set_today("2026-04-21");
     view(&case, &member(&app, 2), "SUPPORT")
         .await
@@ -133,7 +177,13 @@ async fn the_window_s_close_records_consensus_and_sends_the_case_to_the_decision
         .to_owned();
     // Monday 2026-03-30: the Easter and Ching Ming holidays (3, 4, 6, 7 April) are skipped.
     assert_eq!(closes_on, "2026-04-16");
-    for (n, stance) in [(1, "SUPPORT"), (2, "SUPPORT"), (3, "SUPPORT"), (4, "OBJECT"), (5, "COMMENT")] {
+    for (n, stance) in [
+        (1, "SUPPORT"),
+        (2, "SUPPORT"),
+        (3, "SUPPORT"),
+        (4, "OBJECT"),
+        (5, "COMMENT"),
+    ] {
         assert_eq!(view(&case, &member(&app, n), stance).await.status, 201);
     }
     // On the last day the window is still open.
@@ -149,7 +199,11 @@ async fn the_window_s_close_records_consensus_and_sends_the_case_to_the_decision
     assert_eq!(closed["verdict"]["outcome"], "CONSENSUS");
     assert_eq!(closed["verdict"]["routed_to"], "DECISION");
     assert_eq!(
-        (closed["verdict"]["support"].as_u64(), closed["verdict"]["object"].as_u64(), closed["verdict"]["comment"].as_u64()),
+        (
+            closed["verdict"]["support"].as_u64(),
+            closed["verdict"]["object"].as_u64(),
+            closed["verdict"]["comment"].as_u64()
+        ),
         (Some(3), Some(1), Some(1))
     );
     assert_eq!(closed["views"].as_array().unwrap().len(), 5);
@@ -207,11 +261,17 @@ async fn without_consensus_the_case_goes_to_the_working_group_and_its_conclusion
     assert_eq!(routed["verdict"]["routed_to"], "WORKING_GROUP");
     let told = app.get("/v1/notifications", &officer).await.json();
     assert!(
-        told["items"].as_array().unwrap().iter().any(|n| n["kind"] == "consultation_to_working_group"),
+        told["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "consultation_to_working_group"),
         "{told}"
     );
     // Members can no longer add views; the working group's conclusion closes it.
-    view(&case, &member(&app, 3), "SUPPORT").await.assert_problem(422, "rule-violation");
+    view(&case, &member(&app, 3), "SUPPORT")
+        .await
+        .assert_problem(422, "rule-violation");
     case.act(&case.caseworker, "close-consultation", json!({}))
         .await
         .assert_problem(400, "validation-error");
@@ -261,16 +321,33 @@ async fn administrators_list_holidays_and_a_listed_holiday_moves_later_windows()
     let app = TestApp::spawn().await;
     let admin = app.token(Role::Admin, None);
     let added = app
-        .post("/v1/public-holidays", &admin, json!({"day": "2026-04-08", "name": "Typhoon day (test)"}))
+        .post(
+            "/v1/public-holidays",
+            &admin,
+            json!({"day": "2026-04-08", "name": "Typhoon day (test)"}),
+        )
         .await;
     assert_eq!(added.status, 201, "{}", String::from_utf8_lossy(&added.bytes));
-    app.post("/v1/public-holidays", &admin, json!({"day": "2026-04-08", "name": "Again"}))
-        .await
-        .assert_problem(409, "conflict");
+    app.post(
+        "/v1/public-holidays",
+        &admin,
+        json!({"day": "2026-04-08", "name": "Again"}),
+    )
+    .await
+    .assert_problem(409, "conflict");
     assert_eq!(app.audit_count("holiday.listed"), 1);
     let listed = app.get("/v1/public-holidays", &member(&app, 1)).await.json();
-    assert!(listed["items"].as_array().unwrap().iter().any(|h| h["day"] == "2026-04-08"));
+    assert!(
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["day"] == "2026-04-08")
+    );
     // One more day off: the window opened on 2026-04-01 closes on 2026-04-21, not 04-20.
     let case = under_consultation(&app, "51000006", "2026-04-01").await;
-    assert_eq!(consultation(&case, &case.caseworker).await.json()["closes_on"], "2026-04-21");
+    assert_eq!(
+        consultation(&case, &case.caseworker).await.json()["closes_on"],
+        "2026-04-21"
+    );
 }

@@ -315,7 +315,13 @@ impl TestApp {
     /// A token of an agency's user acting for `employer`.
     pub fn agency_token(&self, sub: &str, employer: EmployerId, agency: &str) -> String {
         self.keys
-            .mint_for_agency(sub, Role::Employer, Some(employer), Some(agency), Duration::from_secs(600))
+            .mint_for_agency(
+                sub,
+                Role::Employer,
+                Some(employer),
+                Some(agency),
+                Duration::from_secs(600),
+            )
             .unwrap()
     }
 
@@ -331,7 +337,12 @@ impl TestApp {
 
     /// The employer (its own user) uploads an authorisation letter and authorises `agency` for
     /// `applications` (`None`: all) through 2027; returns the authorisation.
-    pub async fn authorise_agency(&self, employer: EmployerId, agency: &str, applications: Option<Vec<String>>) -> Value {
+    pub async fn authorise_agency(
+        &self,
+        employer: EmployerId,
+        agency: &str,
+        applications: Option<Vec<String>>,
+    ) -> Value {
         let own = self.token(Role::Employer, Some(employer));
         let letter = self
             .upload(

@@ -14,6 +14,7 @@ mod exports;
 mod helpers;
 mod idempotency;
 mod identity;
+mod inspections;
 mod job_categories;
 mod late_events;
 mod logs;

@@ -206,7 +206,11 @@ impl<'a> Case<'a> {
             json!({"stance": stance})
         };
         self.app
-            .post(&format!("/v1/applications/{}/consultation/views", self.id), &token, body)
+            .post(
+                &format!("/v1/applications/{}/consultation/views", self.id),
+                &token,
+                body,
+            )
             .await
     }
 

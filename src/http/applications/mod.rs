@@ -297,6 +297,8 @@ pub struct HistoryEventResponse {
     pub request_id: Option<String>,
     /// Whom the actor acted for, when an agency acted for the employer.
     pub on_behalf_of: Option<String>,
+    /// The employment agency the actor belongs to, when an agency acted for the employer.
+    pub agency: Option<String>,
     /// The decision record (rule results) the change produced.
     pub decision_record_id: Option<Uuid>,
     /// This event's hash in the case's tamper-evident chain.
@@ -322,6 +324,7 @@ impl From<AuditEvent> for HistoryEventResponse {
             comment: e.comment,
             request_id: e.request_id,
             on_behalf_of: e.on_behalf_of,
+            agency: e.agency,
             decision_record_id: e.decision_record_id,
             hash: e.hash,
         }
