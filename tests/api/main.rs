@@ -1,6 +1,7 @@
 //! API tests: the real application against a real PostgreSQL, each test on its own database.
 
 mod access;
+mod agencies;
 mod applications;
 mod audit_trail;
 mod auditability;
@@ -8,12 +9,14 @@ mod bad_bytes;
 mod cli;
 mod concurrency;
 mod consultation;
+mod documents;
 mod employers;
 mod errors;
 mod exports;
 mod helpers;
 mod idempotency;
 mod identity;
+mod immigration;
 mod inspections;
 mod job_categories;
 mod late_events;
