@@ -96,13 +96,14 @@ pub struct UploadQuery {
 async fn upload(
     user: &AuthUser,
     req: &HttpRequest,
-    pool: &DbPool,
-    clock: &Clock,
-    limits: &BodyLimits,
     owner: Owner,
     query: UploadQuery,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let missing = |what: &str| ApiError::Internal(anyhow::anyhow!("{what} missing from app data"));
+    let pool = req.app_data::<web::Data<DbPool>>().ok_or_else(|| missing("pool"))?;
+    let clock = req.app_data::<web::Data<Clock>>().ok_or_else(|| missing("clock"))?;
+    let limits = req.app_data::<web::Data<BodyLimits>>().ok_or_else(|| missing("limits"))?;
     // Checked against the content once the record is found (another employer's record stays a 404).
     let media_type = req
         .headers()
@@ -170,16 +171,13 @@ macro_rules! upload_doc {
         pub async fn $name(
             user: AuthUser,
             req: HttpRequest,
-            pool: web::Data<DbPool>,
-            clock: web::Data<Clock>,
-            limits: web::Data<BodyLimits>,
             id: web::Path<Uuid>,
             query: QueryParams<UploadQuery>,
             payload: web::Payload,
         ) -> Result<HttpResponse, ApiError> {
             user.require(&$roles)?;
             let owner: fn(Uuid) -> Owner = $owner;
-            upload(&user, &req, &pool, &clock, &limits, owner(id.into_inner()), query.0, payload).await
+            upload(&user, &req, owner(id.into_inner()), query.0, payload).await
         }
     };
 }

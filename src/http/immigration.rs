@@ -192,7 +192,7 @@ pub async fn receive_event(
             worker_id: worker,
             place_state: view.state,
         };
-        Ok(Reply::new(201, &body)?)
+        Reply::new(201, &body)
     })
     .await?;
     Ok(respond(reply))

@@ -59,8 +59,7 @@ async fn package(conn: &mut Conn, app: &Application) -> Result<Package> {
     let recommendation = casework::decision_records_of(conn, app.id)
         .await?
         .into_iter()
-        .filter(|r| r.kind == RecordKind::Assessment)
-        .next_back()
+        .rfind(|r| r.kind == RecordKind::Assessment)
         .ok_or_else(|| WorkflowError::rule("R-LAB-1", "A recommendation must be recorded first."))?;
     let ratio = casework::latest_headcount_return(conn, app.employer_id, recommendation.evaluated_on)
         .await?
