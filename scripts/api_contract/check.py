@@ -27,7 +27,7 @@ MAX_TIME = os.environ.get("SLS_CONTRACT_MAX_TIME", "60")
 OUT = Path(os.environ["SLS_CONTRACT_OUT"])
 HERE = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
-ROLES = ["employer", "caseworker", "approver", "auditor", "admin"]
+ROLES = ["employer", "caseworker", "approver", "auditor", "admin", "lab_member", "inspector", "immd"]
 
 
 def token(role, employer=None):
