@@ -103,7 +103,9 @@ async fn upload(
     let missing = |what: &str| ApiError::Internal(anyhow::anyhow!("{what} missing from app data"));
     let pool = req.app_data::<web::Data<DbPool>>().ok_or_else(|| missing("pool"))?;
     let clock = req.app_data::<web::Data<Clock>>().ok_or_else(|| missing("clock"))?;
-    let limits = req.app_data::<web::Data<BodyLimits>>().ok_or_else(|| missing("limits"))?;
+    let limits = req
+        .app_data::<web::Data<BodyLimits>>()
+        .ok_or_else(|| missing("limits"))?;
     // Checked against the content once the record is found (another employer's record stays a 404).
     let media_type = req
         .headers()

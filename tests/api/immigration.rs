@@ -12,15 +12,28 @@ use crate::workers::{DOCUMENT, approved, contract_body, name, ok, put_contract, 
 async fn named_worker<'a>(app: &'a TestApp, brn: &str) -> (crate::workflow::Case<'a>, String) {
     let (case, vacancy) = approved(app, brn, 1).await;
     app.set_today("2026-04-10");
-    let worker = ok(&name(&case, &vacancy, DOCUMENT).await, 201)["id"].as_str().unwrap().to_owned();
+    let worker = ok(&name(&case, &vacancy, DOCUMENT).await, 201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     (case, worker)
 }
 
 /// The contract signed (24 months) and the visa application lodged on 2026-04-08.
 async fn lodge_visa_application(case: &crate::workflow::Case<'_>, worker: &str) {
-    ok(&put_contract(case, worker, contract_body(14000, "2026-05-01", "2028-04-30")).await, 200);
     ok(
-        &record(case, &case.employer_token, worker, "visa", json!({"event": "APPLIED", "on": "2026-04-08"})).await,
+        &put_contract(case, worker, contract_body(14000, "2026-05-01", "2028-04-30")).await,
+        200,
+    );
+    ok(
+        &record(
+            case,
+            &case.employer_token,
+            worker,
+            "visa",
+            json!({"event": "APPLIED", "on": "2026-04-08"}),
+        )
+        .await,
         200,
     );
 }
