@@ -46,31 +46,12 @@ async fn send(app: &TestApp, body: Value) -> crate::helpers::TestResponse {
 #[actix_web::test]
 async fn a_visa_issued_event_twice_changes_nothing_the_second_time() {
     let app = TestApp::spawn().await;
-    let (case, vacancy) = approved(&app, "81000001", 1).await;
-    app.set_today("2026-04-10");
-    let worker = ok(&name(&case, &vacancy, DOCUMENT).await, 201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (case, worker) = named_worker(&app, "81000001").await;
     let issued = json!({"event_id": "IMMD-2026-000001", "type": "VISA_ISSUED", "worker_id": worker,
                         "occurred_on": "2026-04-10", "visa_number": "ID(E)555"});
     // No visa application yet: the place cannot take it, and nothing is written.
     send(&app, issued.clone()).await.assert_problem(409, "conflict");
-    ok(
-        &put_contract(&case, &worker, contract_body(14000, "2026-05-01", "2028-04-30")).await,
-        200,
-    );
-    ok(
-        &record(
-            &case,
-            &case.employer_token,
-            &worker,
-            "visa",
-            json!({"event": "APPLIED", "on": "2026-04-08"}),
-        )
-        .await,
-        200,
-    );
+    lodge_visa_application(&case, &worker).await;
 
     let before = app.count("SELECT count(*) AS n FROM audit_events");
     let first = send(&app, issued.clone()).await;
@@ -103,30 +84,11 @@ async fn a_visa_issued_event_twice_changes_nothing_the_second_time() {
 #[actix_web::test]
 async fn the_levy_must_be_the_contract_s_and_a_refusal_needs_a_pending_application() {
     let app = TestApp::spawn().await;
-    let (case, vacancy) = approved(&app, "81000002", 1).await;
-    app.set_today("2026-04-10");
-    let worker = ok(&name(&case, &vacancy, DOCUMENT).await, 201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (case, worker) = named_worker(&app, "81000002").await;
     let refused = json!({"event_id": "IMMD-R-1", "type": "VISA_REFUSED", "worker_id": worker,
                          "occurred_on": "2026-04-10", "reference": "REF/2026/77"});
     send(&app, refused.clone()).await.assert_problem(409, "conflict");
-    ok(
-        &put_contract(&case, &worker, contract_body(14000, "2026-05-01", "2028-04-30")).await,
-        200,
-    );
-    ok(
-        &record(
-            &case,
-            &case.employer_token,
-            &worker,
-            "visa",
-            json!({"event": "APPLIED", "on": "2026-04-08"}),
-        )
-        .await,
-        200,
-    );
+    lodge_visa_application(&case, &worker).await;
     // 24 months × HK$400 = HK$9,600 (R-LEVY-1): anything else is refused.
     let levy = |amount: u32, id: &str| {
         json!({"event_id": id, "type": "LEVY_PAID", "worker_id": worker, "occurred_on": "2026-04-09",
