@@ -162,7 +162,7 @@ def main():
     ok = check_document()
     employer, application, vacancy = seed()
     env = dict(os.environ, SLS_CONTRACT_EMPLOYER=employer, SLS_CONTRACT_APPLICATION=application,
-               SLS_CONTRACT_VACANCY=vacancy)
+               SLS_CONTRACT_VACANCY=vacancy, SCHEMATHESIS_HOOKS=str(HERE / "hooks.py"))
     for role in ROLES:
         bearer = token(role, employer if role == "employer" else None)
         ok = schemathesis(role, bearer, env) and ok

@@ -733,19 +733,3 @@ pub async fn of_employer_in(
         .await?;
     Ok(ids.into_iter().map(ApplicationId).collect())
 }
-
-/// The date of the employer's latest approval still in force (APPROVED, PARTIALLY_APPROVED, ACTIVE).
-pub async fn latest_approval_on(conn: &mut AsyncPgConnection, employer: EmployerId) -> QueryResult<Option<NaiveDate>> {
-    let approved = [
-        ApplicationStatus::Approved,
-        ApplicationStatus::PartiallyApproved,
-        ApplicationStatus::Active,
-    ]
-    .map(|s| s.as_str());
-    applications::table
-        .filter(applications::employer_id.eq(employer.0))
-        .filter(applications::status.eq_any(approved))
-        .select(diesel::dsl::max(applications::decided_on))
-        .first(conn)
-        .await
-}

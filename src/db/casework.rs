@@ -395,6 +395,17 @@ pub async fn headcount_returns_of(
 }
 
 /// The latest return as of `on` (the last filed for the latest date).
+/// One headcount return.
+pub async fn headcount_return(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<HeadcountReturn>> {
+    let row: Option<HeadcountReturnRow> = headcount_returns::table
+        .find(id)
+        .select(HeadcountReturnRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(HeadcountReturn::try_from).transpose()
+}
+
 pub async fn latest_headcount_return(
     conn: &mut AsyncPgConnection,
     employer: EmployerId,
@@ -563,6 +574,26 @@ pub async fn insert_decision_record(conn: &mut AsyncPgConnection, r: &DecisionRe
 }
 
 /// Every record of the application, oldest first.
+/// The decision record of the employer's latest approval still in force (APPROVED, PARTIALLY_APPROVED
+/// or ACTIVE).
+pub async fn latest_approval_record(
+    conn: &mut AsyncPgConnection,
+    employer: EmployerId,
+) -> QueryResult<Option<DecisionRecord>> {
+    use super::schema::applications;
+    let row: Option<DecisionRecordRow> = decision_records::table
+        .inner_join(applications::table)
+        .filter(applications::employer_id.eq(employer.0))
+        .filter(applications::status.eq_any(["APPROVED", "PARTIALLY_APPROVED", "ACTIVE"]))
+        .filter(decision_records::kind.eq("DECISION"))
+        .order(decision_records::created_at.desc())
+        .select(DecisionRecordRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(TryInto::try_into).transpose()
+}
+
 pub async fn decision_records_of(
     conn: &mut AsyncPgConnection,
     application: ApplicationId,

@@ -256,15 +256,22 @@ pub async fn inspections(pool: &DbPool, employer: Option<EmployerId>, limit: i64
     .await
 }
 
-/// The full-time locals the employer's latest approval relied on: the headcount return in force on
-/// its decision date. Read before a new return is filed.
+/// The full-time locals the employer's latest approval in force relied on: the headcount return its
+/// decision record's ratio check names (the one in force when it was decided, whatever was filed since).
 pub(super) async fn locals_relied_on(conn: &mut Conn, employer: EmployerId) -> Result<Option<u32>> {
-    let Some(approved_on) = applications::latest_approval_on(conn, employer).await? else {
+    let Some(record) = casework::latest_approval_record(conn, employer).await? else {
         return Ok(None);
     };
-    Ok(casework::latest_headcount_return(conn, employer, approved_on)
-        .await?
-        .map(|r| r.full_time_locals))
+    let relied_on = record.results.iter().find_map(|r| {
+        r.inputs
+            .get("headcount_return_id")
+            .and_then(|id| id.as_str())
+            .and_then(|id| id.parse::<Uuid>().ok())
+    });
+    let Some(id) = relied_on else {
+        return Ok(None);
+    };
+    Ok(casework::headcount_return(conn, id).await?.map(|r| r.full_time_locals))
 }
 
 /// R-RAT-6: a return with fewer full-time locals than an approval relied on opens a displacement

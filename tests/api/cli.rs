@@ -45,6 +45,23 @@ fn token_command_mints_a_token_the_service_accepts() {
 }
 
 #[test]
+fn token_command_mints_every_role_a_token_may_carry_and_never_system() {
+    for role in Role::TOKEN_ROLES.into_iter().filter(|r| *r != Role::Employer) {
+        let output = sls_case().args(["token", "--role", role.as_str()]).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{role}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let token = String::from_utf8(output.stdout).unwrap();
+        assert_eq!(jwt_keys().verify(token.trim()).unwrap().role, role);
+    }
+    assert_eq!(Role::TOKEN_ROLES.len(), 8, "lab_member, inspector and immd among them");
+    let system = sls_case().args(["token", "--role", "system"]).output().unwrap();
+    assert!(!system.status.success());
+}
+
+#[test]
 fn token_command_refuses_an_employer_token_without_an_employer() {
     let output = sls_case().args(["token", "--role", "employer"]).output().unwrap();
     assert!(!output.status.success());

@@ -82,6 +82,21 @@ async fn a_visa_issued_event_twice_changes_nothing_the_second_time() {
 }
 
 #[actix_web::test]
+async fn the_same_event_sent_twice_at_once_is_taken_once() {
+    let app = TestApp::spawn().await;
+    let (case, worker) = named_worker(&app, "81000003").await;
+    lodge_visa_application(&case, &worker).await;
+    let issued = json!({"event_id": "IMMD-RACE-1", "type": "VISA_ISSUED", "worker_id": worker,
+                        "occurred_on": "2026-04-10", "visa_number": "ID(E)777"});
+    let responses = futures_util::future::join_all((0..4).map(|_| send(&app, issued.clone()))).await;
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status.as_u16()).collect();
+    // Each is the first answer or its replay, or told to retry while the first commits; never two changes.
+    assert!(statuses.iter().all(|s| [201, 409].contains(s)), "{statuses:?}");
+    assert!(statuses.contains(&201));
+    assert_eq!(app.audit_count("worker.visa_issued"), 1);
+}
+
+#[actix_web::test]
 async fn the_levy_must_be_the_contract_s_and_a_refusal_needs_a_pending_application() {
     let app = TestApp::spawn().await;
     let (case, worker) = named_worker(&app, "81000002").await;
