@@ -3,17 +3,17 @@
 //! whole; its SHA-256 goes into the audit event, so the hash chain covers the document. Reading a
 //! document is reading the record it belongs to.
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::error::{Result, WorkflowError, not_found};
 use super::unit::{self, Change, Command, Locks, Reply};
-use crate::db::{Conn, DbPool, complaints, documents, workers};
+use crate::db::{Conn, DbPool, applications, complaints, documents, employers, workers};
 use crate::domain::audit::{AuditRecord, Entity};
 use crate::domain::documents::{Document, DocumentKind, MEDIA_TYPES, Owner, media_type_matches};
-use crate::domain::{ApplicationId, Role, Viewer};
+use crate::domain::{ApplicationId, EmployerId, Role, Viewer};
 
 /// The size of a stored chunk: what an upload holds in memory at a time, and a download reads per query.
 pub const CHUNK_BYTES: usize = 256 * 1024;
@@ -47,17 +47,15 @@ fn check_media_type(declared: &str, head: &[u8]) -> Result<()> {
     }))
 }
 
-fn locks_for(owner: Owner) -> Locks {
-    match owner {
-        Owner::Employer(id) => Locks::employer(id),
-        Owner::Application(id) => Locks::application(ApplicationId(id)),
-        Owner::Worker(id) => Locks::worker(id),
-        Owner::Complaint(_) => Locks::nothing(),
-    }
-}
+/// The slowest upload taken: below this rate a document of the largest size would hold its
+/// transaction open past its bound (503 then, nothing kept).
+pub const UPLOAD_MIN_BYTES_PER_SEC: u64 = 256 * 1024;
 
 /// Attaches a document to `owner`, streaming `content` into storage in chunks; at most `max_bytes`
 /// (413 past it, nothing kept), of a media type we take that the content really is (415 otherwise).
+/// The record is checked first (404 before a byte is read) and takes no lock: attaching changes
+/// nothing another write reads, and records are never removed. The transaction's bound grows with
+/// `max_bytes` (at [`UPLOAD_MIN_BYTES_PER_SEC`]).
 pub async fn attach<E: std::fmt::Display>(
     pool: &DbPool,
     cmd: &Command,
@@ -74,26 +72,14 @@ pub async fn attach<E: std::fmt::Display>(
         ));
     }
     let mut content = content;
-    unit::write(
+    let bound = pool.transaction_timeout() + std::time::Duration::from_secs(max_bytes as u64 / UPLOAD_MIN_BYTES_PER_SEC);
+    unit::write_within(
         pool,
         cmd,
-        locks_for(owner),
-        async |conn, locked| {
-            let (employer, entity) = match owner {
-                Owner::Employer(id) => (id, Entity::Employer(id)),
-                Owner::Application(id) => (locked.employer()?, Entity::Application(ApplicationId(id))),
-                Owner::Worker(id) => (
-                    locked.employer()?,
-                    Entity::Worker {
-                        id,
-                        application: locked.application()?.id,
-                    },
-                ),
-                Owner::Complaint(id) => {
-                    let complaint = complaints::get(conn, id, true).await.map_err(not_found("complaint"))?;
-                    (complaint.employer_id, Entity::Complaint(id))
-                }
-            };
+        Locks::nothing(),
+        bound,
+        async |conn, _| {
+            let (employer, entity) = reach(conn, cmd.actor.viewer(), owner, Some(cmd.today)).await?;
             if !MEDIA_TYPES.contains(&new.media_type.as_str()) {
                 return Err(WorkflowError::UnsupportedContent(format!(
                     "Send the document as the body, with Content-Type one of {}.",
@@ -166,9 +152,10 @@ async fn store_content<E: std::fmt::Display>(
     Ok((size, format!("{:x}", hasher.finalize())))
 }
 
-/// The reader may read `owner`'s records (404 otherwise, as if it did not exist): employers, cases and
-/// workers as their own reads allow; complaints for inspectors, staff and auditors.
-async fn readable(conn: &mut Conn, viewer: Viewer, owner: Owner) -> Result<()> {
+/// The record `owner`, if `viewer` reaches it (404 otherwise, as if it did not exist): employers, cases
+/// and workers as their own reads allow (an agency on `on`, or today, the cases it is authorised for);
+/// complaints for inspectors, staff and auditors. Its employer, and the entity its events belong to.
+async fn reach(conn: &mut Conn, viewer: Viewer, owner: Owner, on: Option<NaiveDate>) -> Result<(EmployerId, Entity)> {
     let hidden = || WorkflowError::NotFound("document");
     match owner {
         Owner::Complaint(id) => {
@@ -178,31 +165,39 @@ async fn readable(conn: &mut Conn, viewer: Viewer, owner: Owner) -> Result<()> {
             ) {
                 return Err(hidden());
             }
-            complaints::get(conn, id, false).await.map_err(not_found("complaint"))?;
+            let complaint = complaints::get(conn, id, false).await.map_err(not_found("complaint"))?;
+            Ok((complaint.employer_id, Entity::Complaint(id)))
         }
-        _ if !(viewer.role.reads_all_cases() || viewer.role == Role::Employer) => return Err(hidden()),
+        _ if !(viewer.role.reads_all_cases() || viewer.role == Role::Employer) => Err(hidden()),
         Owner::Employer(id) => {
-            super::employers::visible(conn, viewer, id).await?;
+            employers::get(conn, id, viewer.scope()).await.map_err(not_found("employer"))?;
+            super::agencies::check_employer_wide(conn, viewer, on).await?;
+            Ok((id, Entity::Employer(id)))
         }
         Owner::Application(id) => {
-            super::applications::visible(conn, viewer, ApplicationId(id)).await?;
+            let id = ApplicationId(id);
+            let employer = applications::employer_of(conn, id, viewer.scope())
+                .await
+                .map_err(not_found("application"))?;
+            super::agencies::check_application(conn, viewer, id, on).await?;
+            Ok((employer, Entity::Application(id)))
         }
         Owner::Worker(id) => {
-            let (application, _) = workers::owners_of(conn, id, viewer.scope())
+            let (application, employer) = workers::owners_of(conn, id, viewer.scope())
                 .await
                 .map_err(not_found("worker"))?;
-            super::agencies::check_application(conn, viewer, application, None)
+            super::agencies::check_application(conn, viewer, application, on)
                 .await
                 .map_err(|_| WorkflowError::NotFound("worker"))?;
+            Ok((employer, Entity::Worker { id, application }))
         }
     }
-    Ok(())
 }
 
 /// The documents of a record, newest first.
 pub async fn list(pool: &DbPool, viewer: Viewer, owner: Owner) -> Result<Vec<Document>> {
     unit::read(pool, async |conn| {
-        readable(conn, viewer, owner).await?;
+        reach(conn, viewer, owner, None).await?;
         Ok(documents::of_owner(conn, owner).await?)
     })
     .await
@@ -212,7 +207,7 @@ pub async fn list(pool: &DbPool, viewer: Viewer, owner: Owner) -> Result<Vec<Doc
 pub async fn get(pool: &DbPool, viewer: Viewer, id: Uuid) -> Result<Document> {
     unit::read(pool, async |conn| {
         let document = documents::get(conn, id).await.map_err(not_found("document"))?;
-        readable(conn, viewer, document.owner)
+        reach(conn, viewer, document.owner, None)
             .await
             .map_err(|_| WorkflowError::NotFound("document"))?;
         Ok(document)

@@ -272,7 +272,20 @@ pub async fn write<T>(
     change: impl AsyncFnOnce(&mut Conn, Locked) -> Result<Change<T>>,
     reply: impl FnOnce(&T) -> Result<Reply>,
 ) -> Result<Reply> {
-    with_connection(pool, pool.transaction_timeout(), async |conn| {
+    write_within(pool, cmd, locks, pool.transaction_timeout(), change, reply).await
+}
+
+/// As [`write`], bounded by `bound` instead of the pool's transaction timeout: for a change that
+/// streams a request body in (a document), whose time depends on its size.
+pub async fn write_within<T>(
+    pool: &DbPool,
+    cmd: &Command,
+    locks: Locks,
+    bound: std::time::Duration,
+    change: impl AsyncFnOnce(&mut Conn, Locked) -> Result<Change<T>>,
+    reply: impl FnOnce(&T) -> Result<Reply>,
+) -> Result<Reply> {
+    with_connection(pool, bound, async |conn| {
         db::in_transaction(conn, async move |conn| {
             if let Some(first) = replay(conn, cmd).await? {
                 return Ok(first);
