@@ -72,7 +72,8 @@ pub async fn attach<E: std::fmt::Display>(
         ));
     }
     let mut content = content;
-    let bound = pool.transaction_timeout() + std::time::Duration::from_secs(max_bytes as u64 / UPLOAD_MIN_BYTES_PER_SEC);
+    let bound =
+        pool.transaction_timeout() + std::time::Duration::from_secs(max_bytes as u64 / UPLOAD_MIN_BYTES_PER_SEC);
     unit::write_within(
         pool,
         cmd,
@@ -170,7 +171,9 @@ async fn reach(conn: &mut Conn, viewer: Viewer, owner: Owner, on: Option<NaiveDa
         }
         _ if !(viewer.role.reads_all_cases() || viewer.role == Role::Employer) => Err(hidden()),
         Owner::Employer(id) => {
-            employers::get(conn, id, viewer.scope()).await.map_err(not_found("employer"))?;
+            employers::get(conn, id, viewer.scope())
+                .await
+                .map_err(not_found("employer"))?;
             super::agencies::check_employer_wide(conn, viewer, on).await?;
             Ok((id, Entity::Employer(id)))
         }
