@@ -351,3 +351,16 @@ async fn administrators_list_holidays_and_a_listed_holiday_moves_later_windows()
         "2026-04-21"
     );
 }
+
+#[actix_web::test]
+async fn a_member_sending_a_view_twice_at_once_has_it_recorded_once() {
+    let app = TestApp::spawn().await;
+    let case = under_consultation(&app, "51000007", "2026-03-30").await;
+    let lab = member(&app, 1);
+    let responses = futures_util::future::join_all((0..4).map(|_| view(&case, &lab, "SUPPORT"))).await;
+    let mut statuses: Vec<u16> = responses.iter().map(|r| r.status.as_u16()).collect();
+    statuses.sort();
+    assert_eq!(statuses, vec![201, 409, 409, 409]);
+    assert_eq!(app.count("SELECT count(*) AS n FROM lab_views"), 1);
+    assert_eq!(app.audit_count("application.lab_view_recorded"), 1);
+}
