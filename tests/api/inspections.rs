@@ -273,3 +273,106 @@ async fn fewer_locals_after_an_approval_opens_one_displacement_review_for_inspec
     assert_eq!(filed.status, 201);
     assert_eq!(reviews(), 1);
 }
+
+#[actix_web::test]
+async fn bad_input_to_every_new_endpoint_is_400_naming_the_field_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let (employer, own) = app.employer_with_token("61000008").await;
+    let inspector = app.token(Role::Inspector, None);
+    let complaint = app
+        .post("/v1/complaints", &inspector, complaint_body(employer))
+        .await
+        .json();
+    let complaint = complaint["id"].as_str().unwrap().to_owned();
+    let draft = app.create_draft(&own).await;
+    let case = draft["id"].as_str().unwrap().to_owned();
+    let lab = app.token(Role::LabMember, None);
+    let admin = app.token(Role::Admin, None);
+    let immd = app.token(Role::Immd, None);
+    let before = app.count("SELECT count(*) AS n FROM audit_events");
+    let mut bad_channel = complaint_body(employer);
+    bad_channel["channel"] = json!("PIGEON");
+    let cases: Vec<(&str, String, &String, Value, &str)> = vec![
+        ("POST", "/v1/complaints".into(), &inspector, bad_channel, "channel"),
+        (
+            "POST",
+            format!("/v1/complaints/{complaint}/status"),
+            &inspector,
+            json!({"status": "UNDER_INVESTIGATION", "conclusion": " "}),
+            "conclusion",
+        ),
+        (
+            "POST",
+            "/v1/inspections".into(),
+            &inspector,
+            json!({"employer_id": employer, "inspected_on": "2026-03-01", "findings": []}),
+            "findings",
+        ),
+        (
+            "POST",
+            format!("/v1/applications/{case}/consultation/views"),
+            &lab,
+            json!({"stance": "MAYBE"}),
+            "stance",
+        ),
+        (
+            "POST",
+            format!("/v1/applications/{case}/consultation/views"),
+            &lab,
+            json!({"stance": "COMMENT"}),
+            "comment",
+        ),
+        (
+            "POST",
+            "/v1/public-holidays".into(),
+            &admin,
+            json!({"day": "2026-02-30", "name": "x"}),
+            "day",
+        ),
+        (
+            "POST",
+            format!("/v1/employers/{employer}/agency-authorisations"),
+            &own,
+            json!({"agency": "", "valid_from": "2026-01-01", "valid_until": "2026-12-31", "letter_document_id": uuid::Uuid::nil()}),
+            "agency",
+        ),
+        (
+            "POST",
+            "/v1/immigration/events".into(),
+            &immd,
+            json!({"event_id": "E", "type": "VISA_LOST", "worker_id": uuid::Uuid::nil(), "occurred_on": "2026-03-01"}),
+            "type",
+        ),
+        ("GET", "/v1/complaints?limit=0".into(), &inspector, Value::Null, "limit"),
+        (
+            "GET",
+            "/v1/inspections?limit=501".into(),
+            &inspector,
+            Value::Null,
+            "limit",
+        ),
+    ];
+    for (method, path, token, body, field) in cases {
+        let response = match method {
+            "GET" => app.get(&path, token).await,
+            _ => app.post(&path, token, body).await,
+        };
+        response.assert_invalid_field(field);
+    }
+    // Uploads: an unknown kind, a blank file name.
+    for (query, field) in [
+        ("kind=SELFIE&file_name=a.pdf", "kind"),
+        ("kind=LICENCE&file_name=%20", "file_name"),
+    ] {
+        app.upload(
+            &format!("/v1/employers/{employer}/documents?{query}"),
+            &own,
+            "application/pdf",
+            crate::helpers::PDF,
+        )
+        .await
+        .assert_invalid_field(field);
+    }
+    assert_eq!(app.count("SELECT count(*) AS n FROM audit_events"), before);
+    assert_eq!(app.count("SELECT count(*) AS n FROM documents"), 0);
+}
