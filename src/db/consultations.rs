@@ -152,14 +152,18 @@ pub async fn close(
 
 /// Open consultations of cases still under consultation whose window ended before `today`, oldest
 /// first (a case withdrawn or terminated meanwhile has nothing left to conclude).
-pub async fn window_ended(conn: &mut AsyncPgConnection, today: NaiveDate, limit: i64) -> QueryResult<Vec<Uuid>> {
+pub async fn window_ended(
+    conn: &mut AsyncPgConnection,
+    today: NaiveDate,
+    limit: i64,
+) -> QueryResult<Vec<(Uuid, NaiveDate)>> {
     consultations::table
         .inner_join(super::schema::applications::table)
         .filter(super::schema::applications::status.eq("LAB_CONSULTATION"))
         .filter(consultations::closed_on.is_null())
         .filter(consultations::closes_on.lt(today))
         .order((consultations::closes_on, consultations::application_id))
-        .select(consultations::application_id)
+        .select((consultations::application_id, consultations::closes_on))
         .limit(limit)
         .load(conn)
         .await

@@ -32,32 +32,14 @@ pub fn closes_on(opened_on: NaiveDate, working_days: u32, holidays: &BTreeSet<Na
     day
 }
 
-/// A member's view on a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, strum::VariantArray)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Stance {
-    Support,
-    Object,
-    /// A comment without taking a side.
-    Comment,
-}
-
-impl Stance {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Support => "SUPPORT",
-            Self::Object => "OBJECT",
-            Self::Comment => "COMMENT",
-        }
+super::codes!(
+    /// A member's view on a case (`COMMENT`: a comment without taking a side).
+    Stance {
+        Support => "SUPPORT",
+        Object => "OBJECT",
+        Comment => "COMMENT",
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        <Self as strum::VariantArray>::VARIANTS
-            .iter()
-            .copied()
-            .find(|v| v.as_str() == s)
-    }
-}
+);
 
 /// One member's recorded view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

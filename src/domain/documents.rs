@@ -46,47 +46,23 @@ impl Owner {
     }
 }
 
-/// What a document is evidence of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum DocumentKind {
-    BusinessRegistration,
-    Licence,
-    MpfStatement,
-    /// A recruitment advert as published.
-    Advert,
-    /// Other local recruitment records (interview notes, job fair slips).
-    RecruitmentRecord,
-    SignedContract,
-    AuthorisationLetter,
-    ComplaintEvidence,
-    InspectionEvidence,
-    Other,
-}
+super::codes!(
+    /// What a document is evidence of (`ADVERT`, `RECRUITMENT_RECORD`: local recruitment's records).
+    DocumentKind {
+        BusinessRegistration => "BUSINESS_REGISTRATION",
+        Licence => "LICENCE",
+        MpfStatement => "MPF_STATEMENT",
+        Advert => "ADVERT",
+        RecruitmentRecord => "RECRUITMENT_RECORD",
+        SignedContract => "SIGNED_CONTRACT",
+        AuthorisationLetter => "AUTHORISATION_LETTER",
+        ComplaintEvidence => "COMPLAINT_EVIDENCE",
+        InspectionEvidence => "INSPECTION_EVIDENCE",
+        Other => "OTHER",
+    }
+);
 
 impl DocumentKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::BusinessRegistration => "BUSINESS_REGISTRATION",
-            Self::Licence => "LICENCE",
-            Self::MpfStatement => "MPF_STATEMENT",
-            Self::Advert => "ADVERT",
-            Self::RecruitmentRecord => "RECRUITMENT_RECORD",
-            Self::SignedContract => "SIGNED_CONTRACT",
-            Self::AuthorisationLetter => "AUTHORISATION_LETTER",
-            Self::ComplaintEvidence => "COMPLAINT_EVIDENCE",
-            Self::InspectionEvidence => "INSPECTION_EVIDENCE",
-            Self::Other => "OTHER",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        <Self as strum::VariantArray>::VARIANTS
-            .iter()
-            .copied()
-            .find(|v| v.as_str() == s)
-    }
-
     /// The kinds a record of this type takes (a signed contract belongs to a worker, a letter to the
     /// employer, …).
     pub fn fits(self, owner: Owner) -> bool {

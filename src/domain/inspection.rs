@@ -7,27 +7,7 @@ use uuid::Uuid;
 
 use super::EmployerId;
 
-/// Defines a closed set of codes stored and sent as SCREAMING_SNAKE_CASE text.
-macro_rules! codes {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray)]
-        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                <Self as strum::VariantArray>::VARIANTS.iter().copied().find(|v| v.as_str() == s)
-            }
-        }
-    };
-}
-
-codes!(
+crate::domain::codes!(
     /// How a complaint arrived (R-CMP-1); `DISPLACEMENT_REVIEW` is raised by the service itself.
     Channel {
         Hotline => "HOTLINE",
@@ -40,7 +20,7 @@ codes!(
     }
 );
 
-codes!(
+crate::domain::codes!(
     /// What a complaint is about (R-CMP-1).
     Subject {
         Displacement => "DISPLACEMENT",
@@ -52,7 +32,7 @@ codes!(
     }
 );
 
-codes!(
+crate::domain::codes!(
     /// Who complained; `SERVICE` for the reviews the service raises.
     ComplainantKind {
         Worker => "WORKER",
@@ -62,7 +42,7 @@ codes!(
     }
 );
 
-codes!(
+crate::domain::codes!(
     /// RECEIVED → UNDER_INVESTIGATION → SUBSTANTIATED | UNSUBSTANTIATED | INSUFFICIENT_EVIDENCE.
     ComplaintStatus {
         Received => "RECEIVED",
@@ -73,7 +53,7 @@ codes!(
     }
 );
 
-codes!(
+crate::domain::codes!(
     /// What a sanction does (R-SAN-1 (a) to (c)).
     SanctionKind {
         BarNewApplications => "BAR_NEW_APPLICATIONS",

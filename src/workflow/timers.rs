@@ -243,11 +243,7 @@ async fn lab_windows(pool: &DbPool, today: NaiveDate, report: &mut SweepReport) 
         Ok(consultations::window_ended(conn, today, 10_000).await?)
     })
     .await?;
-    for application in ended {
-        let closes_on = unit::read(pool, async |conn| Ok(consultations::get(conn, application).await?))
-            .await?
-            .map(|c| c.closes_on);
-        let Some(closes_on) = closes_on else { continue };
+    for (application, closes_on) in ended {
         let firing = Firing {
             timer: Timer::LabWindowClosed,
             subject: application,

@@ -369,15 +369,21 @@ async fn take(conn: &mut Conn, cmd: &Command, locks: Locks) -> Result<Locked> {
         }
         Target::Worker(id) => {
             let (application, employer) = workers::owners_of(conn, id, scope).await.map_err(not_found("worker"))?;
-            super::agencies::check_application(conn, cmd.actor.viewer(), application, Some(cmd.today))
-                .await
-                .map_err(|_| WorkflowError::NotFound("worker"))?;
             locked.worker = Some(id);
             (application, locks.employer_wide.then_some(employer))
         }
     };
-    // An agency reaches only the cases it is authorised for (checked before any lock is waited on).
-    super::agencies::check_application(conn, cmd.actor.viewer(), application, Some(cmd.today)).await?;
+    // An agency reaches only the cases it is authorised for (checked before any lock is waited on); a
+    // worker out of reach is not found as a worker.
+    super::agencies::check_application(conn, cmd.actor.viewer(), application, Some(cmd.today))
+        .await
+        .map_err(|_| {
+            WorkflowError::NotFound(if locked.worker.is_some() {
+                "worker"
+            } else {
+                "application"
+            })
+        })?;
     if let Some(employer) = employer {
         employers::lock(conn, employer, None).await?;
     }
