@@ -15,6 +15,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
+use super::json_objects::ObjectsOnly;
 use crate::error::{ApiError, FieldError};
 use crate::workflow::{Cursor, IfMatch};
 
@@ -259,7 +260,7 @@ fn deserialize_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     whole_numbers_as_integers(&mut document);
     let mut unstorable = Vec::new();
     check_storable_json(&document, "", &mut unstorable);
-    let typed = serde_path_to_error::deserialize(document).map_err(|err| {
+    let typed = serde_path_to_error::deserialize(ObjectsOnly(document)).map_err(|err| {
         let path = err.path().to_string();
         vec![describe_data_error(&path, &err.into_inner().to_string())]
     });

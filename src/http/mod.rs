@@ -13,6 +13,7 @@ pub mod extract;
 pub mod immigration;
 pub mod inspections;
 pub mod job_categories;
+mod json_objects;
 pub mod notifications;
 pub mod ops;
 pub mod policy;

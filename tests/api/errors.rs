@@ -246,3 +246,58 @@ async fn a_bad_date_names_the_format_it_must_have() {
         "{problem}"
     );
 }
+
+/// serde would read a struct from an array of its fields in order (`["cw-1"]` as `{"assignee":
+/// "cw-1"}`); the API's bodies are objects, at every depth, as its OpenAPI document says.
+#[actix_web::test]
+async fn an_array_where_an_object_belongs_is_400_naming_it_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, employer) = app.employer_with_token("12345678").await;
+    let draft = app.create_draft(&employer).await;
+    let approver = app.token(Role::Approver, None);
+    let events = app.count("SELECT count(*) AS n FROM audit_events");
+
+    let path = format!("/v1/applications/{}/assignment", draft["id"].as_str().unwrap());
+    let top = app
+        .call(
+            Method::PUT,
+            &path,
+            Some(&approver),
+            Some(serde_json::json!(["cw-chan"])),
+        )
+        .await;
+    assert_eq!(reason(&top.assert_invalid_field("body"), "body"), "must be an object");
+
+    let vacancy = draft_body()["vacancies"][0].clone();
+    let fields: Vec<_> = vacancy.as_object().unwrap().values().cloned().collect();
+    let nested = app
+        .post(
+            "/v1/applications",
+            &employer,
+            serde_json::json!({"justification": "Advertised for three months.", "vacancies": [fields]}),
+        )
+        .await;
+    assert_eq!(
+        reason(&nested.assert_invalid_field("vacancies[0]"), "vacancies[0]"),
+        "must be an object"
+    );
+
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM audit_events"),
+        events,
+        "nothing was written"
+    );
+    let unassigned = app
+        .get(
+            &format!("/v1/applications/{}", draft["id"].as_str().unwrap()),
+            &approver,
+        )
+        .await;
+    assert!(unassigned.json()["assignee"].is_null());
+}
+
+fn reason<'a>(problem: &'a serde_json::Value, field: &str) -> &'a str {
+    let errors = problem["errors"].as_array().unwrap();
+    let error = errors.iter().find(|e| e["field"] == field).unwrap();
+    error["reason"].as_str().unwrap()
+}
