@@ -241,12 +241,48 @@ pub async fn login_rights(conn: &mut AsyncPgConnection) -> diesel::QueryResult<L
 }
 
 /// Applies every pending migration; returns the versions applied.
+///
+/// Instances starting together on one database take turns (an advisory lock; the later one finds
+/// nothing pending). A migration that changes the cluster's shared role `sls_app` can still meet
+/// another database's migration changing it at the same moment ("tuple concurrently updated":
+/// PostgreSQL does not lock shared catalog rows); each migration runs in its own transaction, so it
+/// rolled back whole and is simply run again.
 pub fn run_migrations(database_url: &str) -> anyhow::Result<Vec<String>> {
+    use diesel::RunQueryDsl;
+    const MIGRATION_LOCK: i64 = 0x534c_535f_4d49_4752; // "SLS_MIGR"
     let mut conn = PgConnection::establish(database_url).context("connecting to run migrations")?;
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
-    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+        .execute(&mut conn)
+        .context("waiting for another instance's migrations")?;
+    let before = applied_versions(&mut conn)?;
+    let mut attempt = 1;
+    let outcome = loop {
+        match conn.run_pending_migrations(MIGRATIONS) {
+            Ok(_) => break Ok(()),
+            Err(e) if attempt < 5 && e.to_string().contains("tuple concurrently updated") => {
+                std::thread::sleep(Duration::from_millis(50 * attempt));
+                attempt += 1;
+            }
+            Err(e) => break Err(anyhow::anyhow!("running migrations: {e}")),
+        }
+    };
+    // Released with the session too; said here so a long-lived caller's lock never outlives the run.
+    let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(&mut conn);
+    outcome?;
+    // Those of an attempt that failed part-way were committed too: the difference names them all.
+    let after = applied_versions(&mut conn)?;
+    Ok(after.into_iter().filter(|v| !before.contains(v)).collect())
+}
+
+fn applied_versions(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
+    let mut versions: Vec<String> = conn
+        .applied_migrations()
+        .map_err(|e| anyhow::anyhow!("reading applied migrations: {e}"))?
+        .into_iter()
+        .map(|v| v.to_string())
+        .collect();
+    versions.sort();
+    Ok(versions)
 }
 
 /// The version of the newest migration compiled into this binary.

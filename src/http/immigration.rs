@@ -18,7 +18,7 @@ use crate::domain::worker::PlaceState;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::workflow::DbPool;
 use crate::workflow::immigration::{self, ImmigrationEvent};
-use crate::workflow::unit::{IdempotencyKey, Reply};
+use crate::workflow::unit::{IdempotencyKey, KeyOwner, Reply};
 use crate::workflow::workers::{LevyPaid, WorkerView};
 
 /// What happened.
@@ -172,8 +172,10 @@ pub async fn receive_event(
     let today = clock.today();
     let request = body.parse_checked::<ImmigrationEventRequest>(|r, errors| r.check(today, errors))?;
     let mut cmd = command(&user, &req, &clock, body.bytes())?;
-    // The sender's event id is the idempotency key, whatever header came with it.
+    // The sender's event id is Immigration's idempotency key, whatever header came with it and
+    // whichever of its tokens sent it.
     cmd.idempotency = Some(IdempotencyKey {
+        owner: KeyOwner::System(Role::Immd),
         key: request.event_id.trim().to_owned(),
         method: req.method().to_string(),
         route: "/v1/immigration/events".to_owned(),

@@ -22,7 +22,7 @@ use crate::auth::AuthUser;
 use crate::clock::Clock;
 use crate::domain::audit::Actor;
 use crate::error::ApiError;
-use crate::workflow::{self, Command, IdempotencyKey, Reply};
+use crate::workflow::{self, Command, IdempotencyKey, KeyOwner, Reply};
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
@@ -65,6 +65,7 @@ fn idempotency_key(req: &HttpRequest, body: &[u8]) -> Result<Option<IdempotencyK
         .filter(|k| (1..=200).contains(&k.len()))
         .ok_or_else(|| ApiError::field("Idempotency-Key", "must be 1 to 200 visible ASCII characters"))?;
     Ok(Some(IdempotencyKey {
+        owner: KeyOwner::Caller,
         key: key.to_owned(),
         method: req.method().to_string(),
         route: req.match_pattern().unwrap_or_else(|| req.path().to_owned()),

@@ -34,7 +34,7 @@ pub use crate::db::DbPool;
 pub use crate::db::applications::{ApplicationFilter, ListOrder};
 pub use crate::db::pagination::{CURSOR_PATTERN, Cursor, InvalidCursor, Page};
 pub use error::{FieldError, Result, WorkflowError};
-pub use unit::{Command, IdempotencyKey, IfMatch, Reply};
+pub use unit::{Command, IdempotencyKey, IfMatch, KeyOwner, Reply};
 
 /// What `/readyz` asks the database.
 pub mod readiness {

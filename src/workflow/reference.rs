@@ -82,6 +82,15 @@ pub async fn add_policy_value(
             let Some(latest) = existing.iter().rev().find(|r| r.value.key == new.key) else {
                 return Err(WorkflowError::field("key", "is not a policy key this service knows"));
             };
+            if let Some(scope) = &new.scope
+                && !job_categories::list(conn).await?.iter().any(|c| &c.code == scope)
+            {
+                // A scoped value is read only for its category's posts: any other scope would never apply.
+                return Err(WorkflowError::field(
+                    "scope",
+                    "is not a designated job category (see GET /v1/job-categories)",
+                ));
+            }
             if json_type(&latest.value.value) != json_type(&new.value) {
                 return Err(WorkflowError::field(
                     "value",

@@ -21,7 +21,7 @@ use crate::db::idempotency::{KeyScope, KeyUse};
 use crate::db::{self, Conn, DbPool, applications, employers, workers};
 use crate::domain::application::Application;
 use crate::domain::audit::{Actor, AuditRecord};
-use crate::domain::{ApplicationId, EmployerId};
+use crate::domain::{ApplicationId, EmployerId, Role};
 
 /// What every write carries from its caller: who acts, on which day, and the request's own conditions.
 #[derive(Debug, Clone)]
@@ -49,11 +49,11 @@ impl Command {
     }
 }
 
-/// An `Idempotency-Key` and the request it was sent with. The key belongs to the actor (its `sub`, the
-/// employer and agency it acts for) and the operation (`method`, `route`); a retry must also repeat the
-/// same `path` and body.
+/// An `Idempotency-Key` and the request it was sent with. The key belongs to its [`KeyOwner`] and the
+/// operation (`method`, `route`); a retry must also repeat the same `path` and body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey {
+    pub owner: KeyOwner,
     pub key: String,
     pub method: String,
     /// The route pattern, e.g. `/v1/applications/{id}/actions/{action}`.
@@ -61,6 +61,17 @@ pub struct IdempotencyKey {
     pub path: String,
     /// SHA-256 of the request body, hex.
     pub body_hash: String,
+}
+
+/// Among whose keys a key is unique.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum KeyOwner {
+    /// The caller's own: its `sub`, the employer and the agency it acts for. Two callers never share one.
+    #[default]
+    Caller,
+    /// A sending system's, whichever of its tokens sent it: the system's own event ids, unique in it,
+    /// so a retry through another of its gateways is still the same event.
+    System(Role),
 }
 
 /// The versions a client's `If-Match` names.
@@ -395,12 +406,21 @@ async fn take(conn: &mut Conn, cmd: &Command, locks: Locks) -> Result<Locked> {
     Ok(locked)
 }
 
-/// Who owns `key`: the actor (its `sub`, the employer and the agency it acts for) and the operation.
+/// Who owns `key` (the actor, or a sending system) and the operation.
 fn key_scope(cmd: &Command, key: &IdempotencyKey) -> KeyScope {
+    let (actor_sub, employer_id, agency) = match &key.owner {
+        KeyOwner::Caller => (
+            cmd.actor.sub.clone(),
+            cmd.actor.employer_id.map(|e| e.0),
+            cmd.actor.agency.clone(),
+        ),
+        // Keyed by the role, not a subject: the operation (part of the scope) is the system's alone.
+        KeyOwner::System(role) => (format!("role:{}", role.as_str()), None, None),
+    };
     KeyScope {
-        actor_sub: cmd.actor.sub.clone(),
-        employer_id: cmd.actor.employer_id.map(|e| e.0),
-        agency: cmd.actor.agency.clone(),
+        actor_sub,
+        employer_id,
+        agency,
         method: key.method.clone(),
         route: key.route.clone(),
         key: key.key.clone(),

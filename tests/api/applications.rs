@@ -631,3 +631,16 @@ async fn unknown_action_is_a_404_problem() {
     .await
     .assert_problem(404, "route-not-found");
 }
+
+/// Every code the API accepts is one the database keeps: a sector code with digits is stored as sent
+/// (it was once refused by the table's own check, a 500).
+#[actix_web::test]
+async fn a_sector_code_with_digits_is_stored_as_sent() {
+    let app = TestApp::spawn().await;
+    let (_, employer) = app.employer_with_token("12345678").await;
+    let mut body = draft_body();
+    body["vacancies"][0]["industry_sector"] = json!("SECTOR_2");
+    let created = app.post("/v1/applications", &employer, body).await;
+    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.bytes));
+    assert_eq!(created.json()["vacancies"][0]["industry_sector"], "SECTOR_2");
+}

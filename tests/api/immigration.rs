@@ -96,6 +96,34 @@ async fn the_same_event_sent_twice_at_once_is_taken_once() {
     assert_eq!(app.audit_count("worker.visa_issued"), 1);
 }
 
+/// The event id is Immigration's, unique in its system: a retry through another of its gateways (another
+/// `immd` token) is the same event, not a second one.
+#[actix_web::test]
+async fn the_same_event_from_two_immigration_gateways_is_taken_once() {
+    let app = TestApp::spawn().await;
+    let (case, worker) = named_worker(&app, "81000004").await;
+    lodge_visa_application(&case, &worker).await;
+    let issued = json!({"event_id": "IMMD-GW-1", "type": "VISA_ISSUED", "worker_id": worker,
+                        "occurred_on": "2026-04-10", "visa_number": "ID(E)321"});
+    let gateway = |sub: &str| app.token_for(sub, Role::Immd, None);
+    let first = app
+        .post("/v1/immigration/events", &gateway("immd-gateway-1"), issued.clone())
+        .await;
+    assert_eq!(first.status, 201, "{}", String::from_utf8_lossy(&first.bytes));
+    let retried = app
+        .post("/v1/immigration/events", &gateway("immd-gateway-2"), issued.clone())
+        .await;
+    assert_eq!(retried.status, 201);
+    assert_eq!(retried.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(app.audit_count("worker.visa_issued"), 1);
+    // Another body under the same id is refused whichever gateway sends it.
+    let mut changed = issued;
+    changed["visa_number"] = json!("ID(E)999");
+    app.post("/v1/immigration/events", &gateway("immd-gateway-2"), changed)
+        .await
+        .assert_problem(422, "idempotency-key-reused");
+}
+
 #[actix_web::test]
 async fn the_levy_must_be_the_contract_s_and_a_refusal_needs_a_pending_application() {
     let app = TestApp::spawn().await;

@@ -42,6 +42,45 @@ fn schema_of(conn: &mut PgConnection) -> Vec<String> {
         .collect()
 }
 
+/// Runs a migration step again when another database's migration changed the cluster's shared role at
+/// the same moment (PostgreSQL does not lock shared catalog rows; the step rolled back whole).
+fn step<T>(mut run: impl FnMut() -> diesel::migration::Result<T>) -> T {
+    for attempt in 1.. {
+        match run() {
+            Ok(done) => return done,
+            Err(e) if attempt < 5 && e.to_string().contains("tuple concurrently updated") => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    unreachable!()
+}
+
+/// Two instances starting together on one database: one applies the migrations, the other waits and
+/// finds nothing pending; neither fails, and every migration is applied once.
+#[test]
+fn instances_starting_together_migrate_once_between_them() {
+    let db = TestDatabase::empty();
+    let runs: Vec<Vec<String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..3)
+            .map(|_| s.spawn(|| sls_case::db::run_migrations(&db.url).expect("migrate")))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let total = MigrationSource::<Pg>::migrations(&MIGRATIONS).unwrap().len();
+    let mut applied: Vec<&String> = runs.iter().flatten().collect();
+    assert_eq!(applied.len(), total, "{runs:?}");
+    applied.dedup();
+    assert_eq!(applied.len(), total);
+    assert_eq!(
+        runs.iter().filter(|r| r.is_empty()).count(),
+        2,
+        "two found nothing to do"
+    );
+    assert_eq!(db.connect().applied_migrations().unwrap().len(), total);
+}
+
 #[test]
 fn every_down_migration_reverts_its_up_migration_exactly() {
     let db = TestDatabase::empty();
@@ -52,17 +91,17 @@ fn every_down_migration_reverts_its_up_migration_exactly() {
     conn.applied_migrations().unwrap();
     for migration in &migrations {
         let before = schema_of(&mut conn);
-        conn.run_migration(migration).unwrap();
+        step(|| conn.run_migration(migration));
         let applied = schema_of(&mut conn);
         assert_ne!(applied, before, "{} changes the schema", migration.name());
-        conn.revert_migration(migration).unwrap();
+        step(|| conn.revert_migration(migration));
         assert_eq!(
             schema_of(&mut conn),
             before,
             "down.sql of {} does not restore the schema",
             migration.name()
         );
-        conn.run_migration(migration).unwrap();
+        step(|| conn.run_migration(migration));
     }
     assert_eq!(conn.applied_migrations().unwrap().len(), migrations.len());
 }

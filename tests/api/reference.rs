@@ -146,6 +146,14 @@ async fn policy_refuses_unknown_keys_wrong_types_and_non_admins() {
     )
     .await
     .assert_invalid_field("effective_to");
+    // A scope is a designated category: any other (even a well-formed code) would never apply.
+    for scope in ["NO_SUCH_CATEGORY", "WAITER2"] {
+        let mut scoped = body("cooldown_months", json!(6));
+        scoped["scope"] = json!(scope);
+        app.post("/v1/policy", &admin, scoped)
+            .await
+            .assert_invalid_field("scope");
+    }
     for role in [Role::Caseworker, Role::Approver, Role::Auditor] {
         app.post("/v1/policy", &app.token(role, None), body("cooldown_months", json!(6)))
             .await
