@@ -59,7 +59,7 @@ pub enum MintError {
     EmployerIdNotAllowed,
     #[error("the {0} role cannot be put in a token")]
     RoleNotMintable(Role),
-    #[error("the subject must not be empty or hold control characters")]
+    #[error("the subject and agency must be 1 to 200 characters, not blank, without control characters")]
     EmptySubject,
     #[error("only employer tokens can name an agency")]
     AgencyNotAllowed,
@@ -116,7 +116,7 @@ impl JwtKeys {
         if ttl > self.max_lifetime {
             return Err(MintError::LifetimeTooLong(self.max_lifetime));
         }
-        if sub.trim().is_empty() || sub.chars().any(char::is_control) {
+        if !storable_name(sub) || agency.is_some_and(|a| !storable_name(a)) {
             return Err(MintError::EmptySubject);
         }
         if !Role::TOKEN_ROLES.contains(&role) {
@@ -163,6 +163,13 @@ impl JwtKeys {
     }
 }
 
+/// A subject or agency name the records can keep: it is written to the audit trail and to columns of
+/// at most 200 characters (an assignee, a LAB member, an agency), so no control characters (NUL above
+/// all, which PostgreSQL cannot store), not blank, and at most 200 characters.
+fn storable_name(name: &str) -> bool {
+    !name.trim().is_empty() && !name.chars().any(char::is_control) && name.chars().count() <= 200
+}
+
 /// The rules every token's claims meet, whoever signed it: issued in the past, living no longer than
 /// `max_lifetime`, a role a token may carry, an employer id exactly for employer users, an agency only
 /// on employer tokens, and a subject and agency that can be written to the audit trail.
@@ -180,11 +187,8 @@ fn admit(claims: Claims, leeway_secs: u64, max_lifetime: Duration) -> Result<Aut
         (_, Some(_)) => return Err(ApiError::Unauthenticated),
         (_, None) => None,
     };
-    // A subject or agency with control characters (NUL above all, which PostgreSQL cannot store)
-    // would be written to the audit trail.
-    let printable = |s: &str| !s.trim().is_empty() && !s.chars().any(char::is_control);
-    if !printable(&claims.sub)
-        || claims.agency.as_deref().is_some_and(|a| !printable(a))
+    if !storable_name(&claims.sub)
+        || claims.agency.as_deref().is_some_and(|a| !storable_name(a))
         || (claims.agency.is_some() && claims.role != Role::Employer)
     {
         return Err(ApiError::Unauthenticated);
@@ -436,6 +440,35 @@ mod tests {
         assert!(verify(serde_json::json!({"iat": now + 86_400, "exp": now + 86_400 + 600})).is_err());
         // Exactly the maximum, issued an hour ago, is fine.
         assert!(verify(serde_json::json!({"iat": now - 3600, "exp": now - 3600 + 86_400})).is_ok());
+    }
+
+    /// A subject becomes an assignee or a LAB member's name (columns of at most 200 characters): a longer
+    /// one is refused at the door, not by the table's check on the first write.
+    #[test]
+    fn subjects_and_agencies_over_200_characters_are_refused() {
+        let secret = "x".repeat(32);
+        let verify = |overrides| keys().verify(&encode(&claims(overrides), Algorithm::HS256, &secret));
+        assert!(verify(serde_json::json!({"sub": "é".repeat(200)})).is_ok());
+        assert!(verify(serde_json::json!({"sub": "é".repeat(201)})).is_err());
+        let employer = Uuid::new_v4();
+        let agency = |name: String| serde_json::json!({"role": "employer", "employer_id": employer, "agency": name});
+        assert!(verify(agency("a".repeat(200))).is_ok());
+        assert!(verify(agency("a".repeat(201))).is_err());
+        let ttl = Duration::from_secs(60);
+        assert!(matches!(
+            keys().mint(&"c".repeat(201), Role::Caseworker, None, ttl),
+            Err(MintError::EmptySubject)
+        ));
+        assert!(matches!(
+            keys().mint_for_agency(
+                "u",
+                Role::Employer,
+                Some(EmployerId(employer)),
+                Some(&"a".repeat(201)),
+                ttl
+            ),
+            Err(MintError::EmptySubject)
+        ));
     }
 
     #[test]
