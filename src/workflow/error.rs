@@ -146,16 +146,6 @@ impl From<diesel::result::Error> for WorkflowError {
                 Self::Unavailable(info.message().to_owned())
             }
             Error::BrokenTransactionManager => Self::Unavailable("the connection broke mid-transaction".into()),
-            // The database's own check refused a value the request's validation let through: still the
-            // caller's input, so a 400 (naming the rule) and not a 500; logged, as a gap to close.
-            Error::DatabaseError(Kind::CheckViolation, info) => {
-                let constraint = info.constraint_name().unwrap_or("a check").to_owned();
-                tracing::warn!(%constraint, "a value passed validation but not the database's check");
-                Self::field(
-                    info.column_name().unwrap_or("body"),
-                    format!("holds a value the record cannot keep ({constraint})"),
-                )
-            }
             Error::DatabaseError(Kind::UniqueViolation, info) => Self::Conflict(format!(
                 "A record with the same key already exists ({}).",
                 info.constraint_name().unwrap_or("unique key")
@@ -241,19 +231,5 @@ mod tests {
             WorkflowError::from(database_error(Kind::Unknown, "column \"x\" does not exist")),
             WorkflowError::Internal(_)
         ));
-    }
-
-    #[test]
-    fn a_value_the_database_s_check_refuses_is_the_caller_s_bad_input_not_a_defect() {
-        let mapped = WorkflowError::from(database_error(
-            Kind::CheckViolation,
-            "new row for relation \"vacancies\" violates check constraint \"vacancies_industry_sector_check\"",
-        ));
-        let WorkflowError::Invalid(errors) = mapped else {
-            panic!("{mapped:?}");
-        };
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].field, "body");
-        assert!(errors[0].reason.starts_with("holds a value the record cannot keep"));
     }
 }
