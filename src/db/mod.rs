@@ -255,23 +255,29 @@ pub fn run_migrations(database_url: &str) -> anyhow::Result<Vec<String>> {
         .execute(&mut conn)
         .context("waiting for another instance's migrations")?;
     let before = applied_versions(&mut conn)?;
-    let mut attempt = 1;
-    let outcome = loop {
-        match conn.run_pending_migrations(MIGRATIONS) {
-            Ok(_) => break Ok(()),
-            Err(e) if attempt < 5 && e.to_string().contains("tuple concurrently updated") => {
-                std::thread::sleep(Duration::from_millis(50 * attempt));
-                attempt += 1;
-            }
-            Err(e) => break Err(anyhow::anyhow!("running migrations: {e}")),
-        }
-    };
+    let outcome = again_after_a_shared_role_race(|| conn.run_pending_migrations(MIGRATIONS).map(|_| ()))
+        .map_err(|e| anyhow::anyhow!("running migrations: {e}"));
     // Released with the session too; said here so a long-lived caller's lock never outlives the run.
     let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(&mut conn);
     outcome?;
     // Those of an attempt that failed part-way were committed too: the difference names them all.
     let after = applied_versions(&mut conn)?;
     Ok(after.into_iter().filter(|v| !before.contains(v)).collect())
+}
+
+/// Runs one migration step (it is its own transaction) again when it met another database's migration
+/// changing the cluster's shared role at the same moment ("tuple concurrently updated"), up to 5 times.
+pub fn again_after_a_shared_role_race<T, E: std::fmt::Display>(mut step: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+    let mut attempt = 1;
+    loop {
+        match step() {
+            Err(e) if attempt < 5 && e.to_string().contains("tuple concurrently updated") => {
+                std::thread::sleep(Duration::from_millis(50 * attempt));
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
 }
 
 fn applied_versions(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {

@@ -36,12 +36,15 @@ impl ObjectsOnly {
     fn object<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
             Value::Array(_) => Err(de::Error::invalid_type(Unexpected::Seq, &visitor)),
-            Value::Object(_) => self.deserialize_any_inner(visitor),
-            scalar => de::Deserializer::deserialize_any(scalar, visitor),
+            _ => de::Deserializer::deserialize_any(self, visitor),
         }
     }
+}
 
-    fn deserialize_any_inner<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+impl<'de> de::Deserializer<'de> for ObjectsOnly {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
             Value::Array(items) => {
                 let mut items = SeqDeserializer::new(items.into_iter().map(ObjectsOnly));
@@ -55,16 +58,8 @@ impl ObjectsOnly {
                 fields.end()?;
                 Ok(value)
             }
-            scalar => de::Deserializer::deserialize_any(scalar, visitor),
+            scalar => scalar.deserialize_any(visitor),
         }
-    }
-}
-
-impl<'de> de::Deserializer<'de> for ObjectsOnly {
-    type Error = Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_any_inner(visitor)
     }
 
     as_serde_json! {

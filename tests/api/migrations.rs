@@ -42,19 +42,9 @@ fn schema_of(conn: &mut PgConnection) -> Vec<String> {
         .collect()
 }
 
-/// Runs a migration step again when another database's migration changed the cluster's shared role at
-/// the same moment (PostgreSQL does not lock shared catalog rows; the step rolled back whole).
-fn step<T>(mut run: impl FnMut() -> diesel::migration::Result<T>) -> T {
-    for attempt in 1.. {
-        match run() {
-            Ok(done) => return done,
-            Err(e) if attempt < 5 && e.to_string().contains("tuple concurrently updated") => {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            Err(e) => panic!("{e}"),
-        }
-    }
-    unreachable!()
+/// A step of the walk below, run as the service runs its own (again after a shared-role race).
+fn step<T>(run: impl FnMut() -> diesel::migration::Result<T>) -> T {
+    sls_case::db::again_after_a_shared_role_race(run).unwrap()
 }
 
 /// Two instances starting together on one database: one applies the migrations, the other waits and
